@@ -1,0 +1,40 @@
+# Pioneer — run `make help` to list the targets.
+PYTHON ?= python3.11
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.DEFAULT_GOAL := help
+
+help: ## List the targets
+	@grep -E '^[a-z][a-z-]*:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev]'
+	touch $(STAMP)
+
+venv: $(STAMP) ## Create .venv and install Pioneer with its pinned dependencies
+
+demo: $(STAMP) ## Build the demo workspace and write every table and figure to out/
+	$(BIN)/pioneer demo --out out
+
+test: $(STAMP) lint ## Run the linters and the test suite
+	$(BIN)/pytest
+
+lint: $(STAMP) ## Check style and formatting with ruff
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+
+format: $(STAMP) ## Rewrite the code in the house format
+	$(BIN)/ruff check --fix src tests bench
+	$(BIN)/ruff format src tests bench
+
+bench: $(STAMP) ## Run the benchmarks and print their ratios (see docs/performance.md)
+	$(BIN)/python bench/bench_tabulate.py
+
+clean: ## Remove the virtual environment and outputs
+	rm -rf $(VENV) out .pytest_cache .ruff_cache
+
+.PHONY: help venv demo test lint format bench clean

@@ -1,0 +1,64 @@
+"""The small frozen result types every analysis returns and every renderer reads.
+
+A result carries its table *and* what a reader needs to trust it: the bases,
+the method, notes and the disclosure control applied. ``pioneer.reports``
+renders these; it never computes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+
+@dataclass(frozen=True)
+class Suppression:
+    """Disclosure control applied to a table: cells below ``threshold`` hidden."""
+
+    threshold: int
+    cells_suppressed: int
+    columns: tuple[str, ...] = ()
+
+    def describe(self) -> str:
+        if self.cells_suppressed == 0:
+            return f"No cells below the threshold of {self.threshold}."
+        return (
+            f"{self.cells_suppressed} cell(s) based on fewer than {self.threshold} "
+            "respondents are suppressed (shown as blank)."
+        )
+
+
+@dataclass(frozen=True, eq=False)
+class TableResult:
+    """One analysis table in tidy form.
+
+    ``frame`` is tidy (one row per cell: the dimensions, then the statistics);
+    ``bases`` gives the number of respondents each percentage is computed over;
+    ``method`` names the estimator and interval; ``notes`` are for the reader.
+    """
+
+    name: str
+    title: str
+    frame: pd.DataFrame
+    method: str
+    bases: pd.DataFrame | None = None
+    notes: tuple[str, ...] = ()
+    suppression: Suppression | None = None
+    source: str | None = None
+    options: dict[str, object] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not self.name or not self.name.replace("_", "").isalnum():
+            raise ValueError(f"TableResult name must be an identifier, got {self.name!r}")
+        if not isinstance(self.frame, pd.DataFrame):
+            raise TypeError(f"TableResult.frame must be a DataFrame, got {type(self.frame)}")
+
+    def all_notes(self) -> tuple[str, ...]:
+        """Notes plus the method and the suppression statement, in reading order."""
+        extra = [f"Method: {self.method}"]
+        if self.suppression is not None:
+            extra.append(self.suppression.describe())
+        if self.source:
+            extra.append(f"Source: {self.source}")
+        return (*self.notes, *extra)
