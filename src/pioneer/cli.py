@@ -8,7 +8,9 @@ import typer
 
 from pioneer.errors import PioneerError
 
-app = typer.Typer(help="Evaluate integrated health and social care programmes.", no_args_is_help=True)
+app = typer.Typer(
+    help="Evaluate integrated health and social care programmes.", no_args_is_help=True
+)
 
 
 @app.callback()

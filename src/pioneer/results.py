@@ -29,6 +29,19 @@ class Suppression:
         )
 
 
+@dataclass(frozen=True)
+class Layout:
+    """How to show a tidy table as a grid: which columns go down, which across.
+
+    ``rows`` and ``columns`` name dimension columns of the tidy frame; ``values``
+    names the statistic shown in the cells (usually ``percent``).
+    """
+
+    rows: tuple[str, ...]
+    columns: tuple[str, ...] = ()
+    values: str = "percent"
+
+
 @dataclass(frozen=True, eq=False)
 class TableResult:
     """One analysis table in tidy form.
@@ -36,6 +49,9 @@ class TableResult:
     ``frame`` is tidy (one row per cell: the dimensions, then the statistics);
     ``bases`` gives the number of respondents each percentage is computed over;
     ``method`` names the estimator and interval; ``notes`` are for the reader.
+    Statistic columns, where present, are named ``n`` (count), ``base``,
+    ``percent``, ``ci_lower`` and ``ci_upper`` (percentages, 0–100).
+    ``options`` records the analysis options used (waves, panel subset, weighting).
     """
 
     name: str
@@ -46,6 +62,7 @@ class TableResult:
     notes: tuple[str, ...] = ()
     suppression: Suppression | None = None
     source: str | None = None
+    layout: Layout | None = None
     options: dict[str, object] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
