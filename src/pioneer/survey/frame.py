@@ -56,8 +56,9 @@ def empty() -> pd.DataFrame:
 def normalise(frame: pd.DataFrame) -> pd.DataFrame:
     """Return ``frame`` with exactly the response columns, in order, typed.
 
-    ``wave`` becomes int64; every other column a string. Raises
-    :class:`AnalysisError` naming any missing column.
+    ``wave`` becomes int64; every other column a string, except that
+    categorical columns stay categorical (large frames keep their memory use
+    low). Raises :class:`AnalysisError` naming any missing column.
     """
     missing = [c for c in COLUMNS if c not in frame.columns]
     if missing:
@@ -67,7 +68,7 @@ def normalise(frame: pd.DataFrame) -> pd.DataFrame:
     out = frame.loc[:, list(COLUMNS)].copy()
     out["wave"] = out["wave"].astype("int64")
     for column in COLUMNS:
-        if column != "wave":
+        if column != "wave" and not isinstance(out[column].dtype, pd.CategoricalDtype):
             out[column] = out[column].astype("string")
     return out.reset_index(drop=True)
 
