@@ -35,11 +35,24 @@ def notes_path_for(path: str | Path) -> Path:
     return path.with_name(f"{path.stem}.notes.txt")
 
 
+def safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``frame`` safe to open in a spreadsheet: formula-like text quoted.
+
+    Categorical columns are turned into plain values first, because quoting a
+    value that is not among a column's categories would otherwise blank it.
+    """
+    plain_frame = frame.copy()
+    for column in plain_frame.columns:
+        if isinstance(plain_frame[column].dtype, pd.CategoricalDtype):
+            plain_frame[column] = plain_frame[column].astype(object)
+    return neutralise_formulas(plain_frame)
+
+
 def write_frame_csv(frame: pd.DataFrame, path: str | Path) -> Path:
     """Write ``frame`` as formula-safe UTF-8 CSV at ``path`` (no index); return the path."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    neutralise_formulas(frame).to_csv(path, index=False, encoding="utf-8", lineterminator="\n")
+    safe_frame(frame).to_csv(path, index=False, encoding="utf-8", lineterminator="\n")
     return path
 
 

@@ -25,6 +25,7 @@ from pioneer.reports.grid import (
     bases_text,
     dimension_label,
     format_value,
+    ordered_values,
     plain,
 )
 from pioneer.results import TableResult
@@ -93,8 +94,8 @@ def trend_figure(
             f"it has {list(frame.columns)}"
         )
     labels = dict(labels or {})
-    groups = list(dict.fromkeys(plain(v) for v in frame[series]))
-    waves = list(dict.fromkeys(plain(v) for v in frame[x]))
+    groups = ordered_values(frame[series])
+    waves = ordered_values(frame[x])
     cells: dict[tuple[object, object], dict[str, object]] = {}
     for record in frame.to_dict("records"):
         key = (plain(record[series]), plain(record[x]))

@@ -6,8 +6,10 @@ statistic: cells are looked up in the tidy frame, never derived.
 
 Conventions shared by the renderers:
 
-* Rows and columns keep the order in which their keys first appear in the frame
-  (the analysis decides the order, not an alphabetical sort).
+* The analysis decides the order, not an alphabetical sort: each dimension's
+  values are ordered by their categories when the column is categorical, and
+  by first appearance in the frame otherwise; rows and columns nest in the
+  order of the layout's dimensions.
 * A missing cell (suppressed, or absent from the frame) is shown blank; the
   suppression statement in the notes says so.
 * Percentages and interval limits are shown to 0 decimal places, rounding
@@ -277,8 +279,20 @@ def _key_tuples(frame: pd.DataFrame, dims: Sequence[str]) -> list[tuple[Hashable
     return [tuple(plain(v) for v in parts) for parts in zip(*columns, strict=True)]
 
 
+def ordered_values(series: pd.Series) -> list[object]:
+    """The distinct values of one dimension in display order (categories, else first seen)."""
+    seen = list(dict.fromkeys(plain(v) for v in series.tolist()))
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        rank = {plain(c): i for i, c in enumerate(series.cat.categories)}
+        seen.sort(key=lambda v: rank.get(v, len(rank)))
+    return seen
+
+
 def _ordered_keys(frame: pd.DataFrame, dims: Sequence[str]) -> tuple[tuple[object, ...], ...]:
-    return tuple(dict.fromkeys(_key_tuples(frame, dims)))
+    ranks = [{v: i for i, v in enumerate(ordered_values(frame[d]))} for d in dims]
+    keys = list(dict.fromkeys(_key_tuples(frame, dims)))
+    keys.sort(key=lambda key: tuple(rank[part] for rank, part in zip(ranks, key, strict=True)))
+    return tuple(keys)
 
 
 def _attach_bases(grid: Grid, bases: pd.DataFrame | None) -> Grid:

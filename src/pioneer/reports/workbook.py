@@ -20,7 +20,8 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from pioneer.governance.spreadsheet import neutralise_cell, neutralise_formulas
+from pioneer.governance.spreadsheet import neutralise_cell
+from pioneer.reports.csvfile import safe_frame
 from pioneer.reports.grid import (
     BASE_LABEL,
     COUNT_STATISTICS,
@@ -178,7 +179,7 @@ def _write_data_sheet(sheet: Worksheet, results: list[TableResult]) -> None:
     for cell in sheet[1]:
         cell.font = BOLD
     for result in results:
-        frame = neutralise_formulas(result.frame)
+        frame = safe_frame(result.frame)
         names = [str(c) for c in frame.columns]
         for record in frame.itertuples(index=False, name=None):
             values = dict(zip(names, record, strict=True))
