@@ -144,3 +144,17 @@ def test_a_count_figure_scales_to_its_largest_value(tmp_path):
     words = _svg_text(path).split()
     assert "53" in words
     assert "100" not in words  # no percentage axis
+
+
+def test_bases_come_from_the_frame_when_the_result_has_none(tmp_path):
+    result = _result()
+    frame = result.frame.assign(base=[96, 96, 80] * 2)
+    path, _ = reports.trend_figure(_result(frame=frame, bases=None), tmp_path / "f.svg")
+    assert "Bases: 2016=96; 2017=96; 2018=80" in _svg_text(path)
+
+
+def test_no_bases_line_when_the_frame_bases_vary_within_a_wave(tmp_path):
+    result = _result()
+    frame = result.frame.assign(base=[96, 96, 80, 95, 96, 80])
+    path, _ = reports.trend_figure(_result(frame=frame, bases=None), tmp_path / "f.svg")
+    assert "Bases" not in _svg_text(path)

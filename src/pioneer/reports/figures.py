@@ -14,10 +14,7 @@ from __future__ import annotations
 import textwrap
 from collections.abc import Mapping
 from pathlib import Path
-
-import matplotlib as mpl
-from matplotlib.figure import Figure
-from matplotlib.patches import Patch
+from typing import TYPE_CHECKING
 
 from pioneer.reports.csvfile import write_frame_csv
 from pioneer.reports.grid import (
@@ -29,6 +26,10 @@ from pioneer.reports.grid import (
     plain,
 )
 from pioneer.results import TableResult
+
+if TYPE_CHECKING:  # matplotlib is imported when a figure is drawn, not with the package
+    import pandas as pd
+    from matplotlib.figure import Figure
 
 #: Okabe & Ito (2008) colour-blind-safe palette, dark-to-light order for waves.
 PALETTE: tuple[str, ...] = (
@@ -106,6 +107,8 @@ def trend_figure(
             )
         cells[key] = record
 
+    import matplotlib as mpl
+
     path.parent.mkdir(parents=True, exist_ok=True)
     with mpl.rc_context(_STYLE):
         figure = _draw(result, groups, waves, cells, value, labels, intervals, x)
@@ -130,6 +133,9 @@ def _draw(
     intervals: bool,
     x: str,
 ) -> Figure:
+    from matplotlib.figure import Figure
+    from matplotlib.patches import Patch
+
     n_waves = max(len(waves), 1)
     bar_height = 0.8 / n_waves
     height = 1.2 + 0.25 * n_waves * max(len(groups), 1) + 0.15 * len(groups)
@@ -194,7 +200,7 @@ def _draw(
     )
     axes.tick_params(axis="y", length=0)
 
-    note = "\n".join(textwrap.fill(line, NOTE_WIDTH) for line in _figure_notes(result))
+    note = "\n".join(textwrap.fill(line, NOTE_WIDTH) for line in _figure_notes(result, x, waves))
     axes.annotate(
         note,
         xy=(0, 0),
@@ -208,14 +214,31 @@ def _draw(
     return figure
 
 
-def _figure_notes(result: TableResult) -> list[str]:
-    """Bases first (as in the paper's figure notes), then the table's notes."""
+def _figure_notes(result: TableResult, x: str, waves: list[object]) -> list[str]:
+    """Bases first (as in the paper's figure notes), then the table's notes.
+
+    Without a ``bases`` frame, the frame's own ``base`` column is quoted when it
+    holds one base per wave (as a table of one statistic by wave does).
+    """
     notes = []
-    bases = bases_text(result.bases)
+    bases = bases_text(result.bases) or _bases_from_frame(result.frame, x, waves)
     if bases:
         notes.append(bases)
     notes += result.all_notes()
     return notes
+
+
+def _bases_from_frame(frame: pd.DataFrame, x: str, waves: list[object]) -> str | None:
+    if "base" not in frame.columns:
+        return None
+    found: dict[object, set[object]] = {wave: set() for wave in waves}
+    for wave, base in zip(frame[x].tolist(), frame["base"].tolist(), strict=True):
+        if plain(base) is not None:
+            found[plain(wave)].add(plain(base))
+    if not all(len(values) == 1 for values in found.values()):
+        return None
+    parts = [f"{format_value(w)}={format_value(next(iter(found[w])), 'base')}" for w in waves]
+    return "Bases: " + "; ".join(parts)
 
 
 def _largest(
