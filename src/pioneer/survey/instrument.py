@@ -459,12 +459,16 @@ def _check_keys(
 
 def _code(value: Any, file: str, where: str | None, what: str, pattern: re.Pattern[str]) -> str:
     if not isinstance(value, str) or not pattern.match(value):
-        shown = value if isinstance(value, str) else f"{value!r} ({type(value).__name__})"
+        shown = (
+            repr(value)
+            if isinstance(value, str)
+            else f"{value!r} (read by YAML as a {type(value).__name__})"
+        )
         dotted = " separated by dots" if pattern is _QUESTION_CODE else ""
         raise _error(
             file,
             where,
-            f"{what} {shown!r} is not a valid code",
+            f"{what} {shown} is not a valid code",
             "use lowercase letters, digits and underscores, starting with a letter"
             f"{dotted} (e.g. `staff_turnover`); quote codes YAML would read as "
             "numbers or true/false",
