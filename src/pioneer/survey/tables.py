@@ -1,0 +1,1587 @@
+"""The key-informant analysis tables: the 2019 paper's Tables I–V and Figures 1–3.
+
+Each function takes respondent-level data (the long response frame of
+:mod:`pioneer.survey.frame`, the mailing list and the waves frame of a workspace)
+and returns a :class:`~pioneer.results.TableResult` whose tidy ``frame`` holds the
+dimension columns followed by ``n``, ``base``, ``percent``, ``ci_lower`` and
+``ci_upper`` (percentages 0–100). The published arrangement is in ``layout``;
+the options used in ``options``; the paper table mirrored in ``source``.
+
+Options shared by every table (keyword-only):
+
+``panel_only``   ``False``; ``True`` keeps panel members (informants who responded
+                 in two or more waves of the frame given); a number *k* keeps those
+                 who responded in at least *k* waves.
+``site_weights`` ``"none"``, or ``"equal"`` so that every site counts equally within
+                 a wave (each respondent weighted 1 / number of respondents from the
+                 same site in the base); intervals then come from
+                 :func:`pioneer.survey.inference.weighted_proportion`, clustered by site.
+``threshold``    small-number suppression (:mod:`pioneer.governance.disclosure`);
+                 ``0`` shows every count (used to reproduce the published tables).
+``confidence``   level of the intervals, 0.95 by default.
+``instrument``   optional: an instrument (or a mapping/sequence of them, one per
+                 wave) giving the item order, the scale order and the labels.
+
+Item codes and scales follow ``notes/itemcodes.md``: grid rows are ``question.row``
+items valued with scale codes; tick-all and pick-N options are ``question.option``
+items valued ``"1"``/``"0"``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from itertools import pairwise
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from pioneer.errors import AnalysisError, PioneerError
+from pioneer.governance.disclosure import DEFAULT_THRESHOLD, suppress_small_counts
+from pioneer.results import Layout, Suppression, TableResult
+from pioneer.survey import frame as response_frame
+from pioneer.survey import inference
+from pioneer.survey import panel as survey_panel
+
+PAPER = "Erens et al. (2019), J. Integrated Care (000_9191d1decfdc3012.txt)"
+
+MAILING_COLUMNS: tuple[str, ...] = ("wave", "panel_id", "site", "org_type", "outcome")
+OUTCOMES: tuple[str, ...] = ("complete", "partial", "no_response")
+
+#: Job title/role codes in Table II order, with the table's labels
+#: (000_9191d1decfdc3012.txt Table II).
+ROLE_LABELS: dict[str, str] = {
+    "integration_lead": "Pioneer/other local integration lead",
+    "chief_executive": "Chief executive",
+    "director": "Director/assistant director",
+    "locality_manager": "Locality manager",
+    "senior_manager": "Other senior manager",
+    "clinician": "Health care professional (clinical)",
+    "other": "Other (including lay representatives)",
+}
+
+OBJECTIVES: tuple[str, ...] = (
+    "joined_up",
+    "self_manage",
+    "unplanned_admissions",
+    "quality_of_care",
+    "costs",
+    "quality_of_life",
+    "greater_say",
+    "accessible",
+)
+_UNPUBLISHED = tuple(f"unpublished_{i}" for i in range(1, 7))
+
+#: Default row/option order of the known questions when no instrument is given
+#: (the item-code contract; progress in Table V order).
+ITEM_ORDER: dict[str, tuple[str, ...]] = {
+    "progress": (
+        "joined_up",
+        "quality_of_care",
+        "accessible",
+        "quality_of_life",
+        "greater_say",
+        "self_manage",
+        "unplanned_admissions",
+        "costs",
+        "independence",
+        "carers",
+        "awareness",
+        "gp_centre",
+        "responsiveness",
+        "readmissions",
+        "staff_satisfaction",
+    ),
+    "objectives_top3": OBJECTIVES,
+    "initiatives": (
+        "mdt",
+        "social_prescribing",
+        "care_navigators",
+        "generic_workers",
+        "shared_it",
+        "shared_records",
+        "pooled_budgets",
+        "community_hubs",
+        "voluntary_sector",
+        "international_model",
+    ),
+    "barriers": (
+        "financial_constraints",
+        "increased_demand",
+        "information_governance",
+        "incompatible_it",
+        "competing_demands",
+        "national_policies",
+        *_UNPUBLISHED,
+        "staff_turnover",
+    ),
+    "facilitators": ("i_statements", "co_design", "voluntary_orgs", *_UNPUBLISHED),
+    "policy_helpfulness": ("new_care_models", "bcf"),
+    "involvement": ("acute_trusts", "community_trusts", "gps"),
+}
+
+_IMPORTANCE = {
+    "very": "Very",
+    "fairly": "Fairly",
+    "not_very": "Not very",
+    "not_at_all": "Not at all",
+    "dont_know": "Don't know",
+}
+#: Default scale (answer codes in order, with labels) of the known grid questions.
+SCALES: dict[str, dict[str, str]] = {
+    "progress": {
+        "substantial": "Substantial",
+        "some": "Some",
+        "none": "None",
+        "dont_know": "Do not know",
+    },
+    "barriers": {
+        "very": "Very significant",
+        "fairly": "Fairly significant",
+        "not": "Not a significant barrier",
+        "dont_know": "Don't know",
+    },
+    "facilitators": {
+        "very": "Very important",
+        "fairly": "Fairly important",
+        "not_very": "Not very important",
+        "not_at_all": "Not at all important",
+        "dont_know": "Don't know",
+    },
+    "policy_helpfulness": _IMPORTANCE,
+    "involvement": _IMPORTANCE,
+}
+
+NOT_ANSWERED = "not_answered"
+_STATS = ("n", "base", "percent", "ci_lower", "ci_upper")
+_DEPENDENT = ("percent", "ci_lower", "ci_upper")
+_EXACT_BELOW = 25
+
+
+# ---------------------------------------------------------------------------
+# Result types with extras
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PresenceSummary:
+    """Counts over a presence matrix, from the cells shown (suppressed cells left out)."""
+
+    sites: int
+    options: int
+    cells: int
+    filled: int
+    percent_filled: float
+    sites_all: int
+
+    def describe(self) -> str:
+        return (
+            f"{self.filled} of {self.cells} cells filled ({self.percent_filled:.0f}%); "
+            f"{self.sites_all} of {self.sites} sites ticked all {self.options} options."
+        )
+
+
+@dataclass(frozen=True, eq=False)
+class PresenceResult(TableResult):
+    """A presence matrix (Table III) with its summary counts."""
+
+    summary: PresenceSummary | None = None
+
+
+@dataclass(frozen=True, eq=False)
+class TrendResult(TableResult):
+    """Figure data (Figures 1–3) plus ``tests``: one row per test of change.
+
+    ``tests`` columns: ``item, item_label, comparison`` (``consecutive`` or
+    ``first_last``), ``wave_from, wave_to, design`` (``independent`` or
+    ``paired``), ``test, n_from, base_from, n_to, base_to, only_from, only_to``
+    (discordant pairs, paired rows only), ``percent_from, percent_to, difference``
+    (percentage points, to − from), ``diff_lower, diff_upper, statistic, z, df,
+    p_value, note``.
+    """
+
+    tests: pd.DataFrame | None = None
+
+
+# ---------------------------------------------------------------------------
+# Options
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Options:
+    panel_min: int | None
+    site_weights: str
+    threshold: int
+    confidence: float
+    record: dict[str, object]
+
+
+def _options(panel_only: object, site_weights: object, threshold: object, confidence: object):
+    if isinstance(panel_only, bool):
+        panel_min = 2 if panel_only else None
+    elif isinstance(panel_only, (int, np.integer)) and panel_only >= 0:
+        panel_min = int(panel_only) or None
+    else:
+        raise AnalysisError(
+            f"panel_only must be True, False or a number of waves (1 or more); got {panel_only!r}"
+        )
+    if site_weights not in ("none", "equal"):
+        raise AnalysisError(f"site_weights must be 'none' or 'equal'; got {site_weights!r}")
+    if isinstance(threshold, bool) or not isinstance(threshold, (int, np.integer)) or threshold < 0:
+        raise AnalysisError(
+            f"threshold must be a whole number of respondents, 0 or more; got {threshold!r}"
+        )
+    if not isinstance(confidence, (float, int)) or not 0 < float(confidence) < 1:
+        raise AnalysisError(
+            f"confidence must lie strictly between 0 and 1 (e.g. 0.95); got {confidence!r}"
+        )
+    record = {
+        "panel_only": panel_only,
+        "site_weights": site_weights,
+        "threshold": int(threshold),
+        "confidence": float(confidence),
+    }
+    return _Options(panel_min, str(site_weights), int(threshold), float(confidence), record)
+
+
+def _method(what: str, opts: _Options, *, weighted: bool = True) -> str:
+    level = f"{opts.confidence * 100:g}%"
+    parts = [what]
+    if weighted and opts.site_weights == "equal":
+        parts.append(
+            "Sites weighted equally within each wave (each respondent weighted 1 / number "
+            "of respondents from the same site in the base); "
+            f"{level} intervals from a weighted proportion with site as the cluster; "
+            "n and base are unweighted counts."
+        )
+    else:
+        parts.append(f"{level} Wilson score intervals (Wilson 1927).")
+    if opts.panel_min is not None:
+        parts.append(
+            f"Panel members only: key informants who responded in at least {opts.panel_min} waves."
+        )
+    return " ".join(parts)
+
+
+# ---------------------------------------------------------------------------
+# Input preparation
+# ---------------------------------------------------------------------------
+
+
+def _people(responses: pd.DataFrame, opts: _Options) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(all respondents, respondents kept by the panel option)."""
+    missing = [c for c in response_frame.COLUMNS if c not in responses.columns]
+    if missing:
+        raise AnalysisError(
+            f"a response frame needs the columns {list(response_frame.COLUMNS)}; "
+            f"missing {missing}; fix: build it with pioneer.survey.frame.normalise"
+        )
+    everyone = survey_panel.attendance(responses)
+    if opts.panel_min is None:
+        return everyone, everyone
+    members = survey_panel.panel_members(responses, opts.panel_min)["panel_id"]
+    kept = everyone[everyone["panel_id"].isin(members)].reset_index(drop=True)
+    return everyone, kept
+
+
+def _waves(requested: object, everyone: pd.DataFrame) -> tuple[int, ...]:
+    available = sorted(int(w) for w in everyone["wave"].unique())
+    if requested is None:
+        return tuple(available)
+    if isinstance(requested, (int, np.integer)):
+        requested = (requested,)
+    try:
+        waves = tuple(sorted({int(w) for w in requested}))  # type: ignore[union-attr]
+    except (TypeError, ValueError):
+        raise AnalysisError(
+            f"waves must be survey years such as (2016, 2017); got {requested!r}"
+        ) from None
+    absent = [w for w in waves if w not in available]
+    if absent:
+        raise AnalysisError(
+            f"no respondents in wave(s) {absent}; the response frame has waves {available}; "
+            "fix: choose waves from those"
+        )
+    if not waves:
+        raise AnalysisError("waves is empty; fix: give at least one survey year")
+    return waves
+
+
+def _item_mask(items: pd.Series, *, prefix: str | None = None, exact: str | None = None):
+    if isinstance(items.dtype, pd.CategoricalDtype):
+        categories = pd.Series(items.cat.categories.astype(str))
+        if prefix is not None:
+            keep = categories[categories.str.startswith(prefix)]
+        else:
+            keep = categories[categories == exact]
+        return items.astype("object").isin(set(keep)).to_numpy()
+    text = items.astype("string")
+    if prefix is not None:
+        return text.str.startswith(prefix).fillna(False).to_numpy(dtype=bool)
+    return (text == exact).fillna(False).to_numpy(dtype=bool)
+
+
+def _answers(
+    responses: pd.DataFrame,
+    people: pd.DataFrame,
+    waves: tuple[int, ...],
+    *,
+    question: str | None = None,
+    item: str | None = None,
+) -> pd.DataFrame:
+    """Answers to one question (or one item) by the given respondents in ``waves``.
+
+    Columns: ``respondent_id, item, value, panel_id, wave, site, org_type``.
+    """
+    if question is not None:
+        mask = _item_mask(responses["item"], prefix=f"{question}.")
+    else:
+        mask = _item_mask(responses["item"], exact=item)
+    answers = responses.loc[mask, ["respondent_id", "item", "value"]].copy()
+    for column in answers.columns:
+        answers[column] = answers[column].astype("string")
+    answers = answers[answers["value"].notna()]
+    twice = answers.duplicated(["respondent_id", "item"], keep=False)
+    if twice.any():
+        bad = answers.loc[twice].sort_values(["respondent_id", "item"]).iloc[0]
+        raise AnalysisError(
+            f"respondent {bad['respondent_id']!r} has more than one answer to "
+            f"{bad['item']!r}; fix: keep one row per respondent and item in the response frame"
+        )
+    here = people[people["wave"].isin(waves)]
+    answers = answers.merge(here, on="respondent_id", how="inner")
+    return answers.sort_values(["wave", "site", "respondent_id", "item"]).reset_index(drop=True)
+
+
+def _instruments(instrument: object) -> list[Any]:
+    """The instruments given, latest wave first."""
+    if instrument is None:
+        return []
+    if isinstance(instrument, Mapping):
+        found = list(instrument.values())
+    elif isinstance(instrument, (list, tuple)):
+        found = list(instrument)
+    else:
+        found = [instrument]
+    return sorted(found, key=lambda ins: -int(getattr(ins, "wave", 0) or 0))
+
+
+def _instrument_variables(instruments: list[Any], question: str) -> list[Any]:
+    seen: dict[str, Any] = {}
+    for ins in instruments:
+        for code, variable in ins.variables().items():
+            if getattr(variable, "question", None) == question and code not in seen:
+                seen[code] = variable
+    return list(seen.values())
+
+
+def _resolve_items(
+    question: str,
+    observed: Iterable[str],
+    items: Iterable[str] | None,
+    instruments: list[Any],
+) -> list[str]:
+    """Item codes to show, in instrument / contract order, then alphabetical."""
+    prefix = f"{question}."
+    observed = set(observed)
+    if items is not None:
+        if isinstance(items, str):
+            items = (items,)
+        wanted = [i if i.startswith(prefix) else prefix + i for i in items]
+        absent = [i for i in wanted if i not in observed]
+        if absent:
+            raise AnalysisError(
+                f"no answers to {absent} in the waves asked for; items of {question!r} "
+                f"found: {sorted(observed)}; fix: choose from those"
+            )
+        return list(dict.fromkeys(wanted))
+    order = [v.code for v in _instrument_variables(instruments, question)]
+    order += [prefix + code for code in ITEM_ORDER.get(question, ())]
+    order = list(dict.fromkeys(order))
+    ranked = [code for code in order if code in observed]
+    return ranked + sorted(observed - set(ranked))
+
+
+def _item_labels(codes: Iterable[str], instruments: list[Any]) -> dict[str, str]:
+    labels: dict[str, str] = {}
+    for code in codes:
+        labels[code] = code
+        for ins in instruments:
+            variable = ins.variables().get(code)
+            if variable is not None and getattr(variable, "label", None):
+                labels[code] = str(variable.label)
+                break
+    return labels
+
+
+def _scale(
+    question: str,
+    categories: Sequence[str] | None,
+    instruments: list[Any],
+    observed: Iterable[str],
+) -> tuple[tuple[str, ...], dict[str, str], bool]:
+    """(answer codes in order, labels, whether the order is known rather than guessed)."""
+    labels: dict[str, str] = {}
+    for variable in reversed(_instrument_variables(instruments, question)):
+        labels.update({str(k): str(v) for k, v in (getattr(variable, "labels", {}) or {}).items()})
+    for code, label in SCALES.get(question, {}).items():
+        labels.setdefault(code, label)
+    if categories is not None:
+        if isinstance(categories, str):
+            categories = (categories,)
+        codes = tuple(dict.fromkeys(str(c) for c in categories))
+        if not codes:
+            raise AnalysisError("categories is empty; fix: give the scale's answer codes")
+        return codes, {c: labels.get(c, c) for c in codes}, True
+    for variable in _instrument_variables(instruments, question):
+        if getattr(variable, "kind", None) == "choice" and variable.values:
+            codes = tuple(variable.values)
+            return codes, {c: labels.get(c, c) for c in codes}, True
+    if question in SCALES:
+        codes = tuple(SCALES[question])
+        return codes, {c: labels.get(c, c) for c in codes}, True
+    codes = tuple(sorted(set(observed)))
+    return codes, {c: labels.get(c, c) for c in codes}, False
+
+
+def _check_values(answers: pd.DataFrame, allowed: Sequence[str], fix: str) -> None:
+    bad = ~answers["value"].isin(list(allowed))
+    if bad.any():
+        row = answers.loc[bad].iloc[0]
+        raise AnalysisError(
+            f"respondent {row['respondent_id']!r} (wave {int(row['wave'])}) answered "
+            f"{row['item']!r} with {row['value']!r}; expected one of {list(allowed)}; "
+            f"fix: {fix}"
+        )
+
+
+# ---------------------------------------------------------------------------
+# Estimation and suppression
+# ---------------------------------------------------------------------------
+
+
+def _typed(frame: pd.DataFrame, keys: Sequence[str]) -> pd.DataFrame:
+    out = frame.copy()
+    for key in keys:
+        if key in ("wave", "wave_from", "wave_to"):
+            out[key] = out[key].astype("int64")
+        else:
+            out[key] = out[key].astype("string")
+    return out
+
+
+def _summarise(
+    obs: pd.DataFrame, keys: list[str], cells: pd.DataFrame, opts: _Options, *, weighted: bool
+) -> pd.DataFrame:
+    """Count, base, percent and interval for every cell.
+
+    ``obs`` has one row per respondent in a cell's base: the ``keys``, ``site``
+    and ``y`` (1 if the respondent is counted in ``n``).
+    """
+    cells = _typed(cells, keys).reset_index(drop=True)
+    obs = _typed(obs.loc[:, list(dict.fromkeys([*keys, "site", "y"]))], keys)
+    obs["y"] = obs["y"].astype("int64")
+    if obs.empty:
+        counts = pd.DataFrame({**{k: cells[k].iloc[:0] for k in keys}, "n": [], "base": []})
+    else:
+        grouped = obs.groupby(keys, sort=False, dropna=False)["y"]
+        counts = pd.concat([grouped.sum().rename("n"), grouped.size().rename("base")], axis=1)
+        counts = counts.reset_index()
+    counts = _typed(counts, keys)
+    out = cells.merge(counts, on=keys, how="left", validate="one_to_one")
+    out["n"] = out["n"].fillna(0).astype("int64")
+    out["base"] = out["base"].fillna(0).astype("int64")
+    n = out["n"].to_numpy(dtype=float)
+    base = out["base"].to_numpy(dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        percent = np.where(base > 0, 100.0 * n / base, np.nan)
+    if weighted and opts.site_weights == "equal" and not obs.empty:
+        obs["site"] = obs["site"].astype("string").fillna("(no site)")
+        estimates = []
+        for key, group in obs.groupby(keys, sort=True, dropna=False):
+            key = key if isinstance(key, tuple) else (key,)
+            estimates.append(
+                {**dict(zip(keys, key, strict=True)), **_weighted_cell(group, opts.confidence)}
+            )
+        est = _typed(pd.DataFrame(estimates), keys)
+        merged = out[keys].merge(est, on=keys, how="left", validate="one_to_one")
+        out["percent"] = merged["_p"].to_numpy(dtype=float)
+        out["ci_lower"] = merged["_lo"].to_numpy(dtype=float)
+        out["ci_upper"] = merged["_hi"].to_numpy(dtype=float)
+    else:
+        lower, upper = inference.wilson_interval(n, base, opts.confidence)
+        out["percent"] = percent
+        out["ci_lower"] = 100.0 * np.asarray(lower, dtype=float)
+        out["ci_upper"] = 100.0 * np.asarray(upper, dtype=float)
+    return out
+
+
+def _equal_site_weights(sites: np.ndarray) -> np.ndarray:
+    """Weights 1 / (respondents from the same site), scaled to whole numbers.
+
+    Scaling by a common multiple of the site counts changes nothing in a
+    weighted proportion but keeps its sums exact, so a cell where everyone
+    answered alike gives exactly 0% or 100% rather than a rounding neighbour.
+    """
+    labels, inverse, counts = np.unique(sites.astype(str), return_inverse=True, return_counts=True)
+    del labels
+    common = math.lcm(*(int(c) for c in counts))
+    if common > 2**40:  # too large to keep sums exact; plain reciprocals instead
+        return 1.0 / counts[inverse].astype(float)
+    return (common // counts[inverse]).astype(float)
+
+
+def _weighted_cell(group: pd.DataFrame, confidence: float) -> dict[str, float]:
+    """Equal-site weighted percentage and interval for one cell's respondents.
+
+    With one site in the cell the weights are all equal, so the cell is an
+    ordinary proportion: the interval is then unclustered (Wilson for a single
+    respondent, where a design-based interval cannot be formed).
+    """
+    y = group["y"].to_numpy(dtype=float)
+    if len(y) < 2:
+        lower, upper = inference.wilson_interval(y.sum(), len(y), confidence)
+        return {
+            "_p": 100.0 * float(y.mean()),
+            "_lo": 100.0 * float(lower),
+            "_hi": 100.0 * float(upper),
+        }
+    sites = group["site"].to_numpy(dtype=object)
+    clusters = sites if len(set(sites)) >= 2 else None
+    result = inference.weighted_proportion(
+        y, _equal_site_weights(sites), clusters=clusters, confidence=confidence
+    )
+    return {
+        "_p": 100.0 * float(result.estimate),
+        "_lo": 100.0 * float(result.lower),
+        "_hi": 100.0 * float(result.upper),
+    }
+
+
+def _finish_types(frame: pd.DataFrame, counts: Iterable[str], floats: Iterable[str]):
+    out = frame.copy()
+    for column in counts:
+        if column in out.columns:
+            out[column] = pd.to_numeric(out[column]).astype("Int64")
+    for column in floats:
+        if column in out.columns:
+            out[column] = pd.to_numeric(out[column]).astype("Float64")
+    return out
+
+
+def _suppress(
+    frame: pd.DataFrame,
+    opts: _Options,
+    counts: Sequence[str] = ("n", "base"),
+    dependent: Sequence[str] = _DEPENDENT,
+) -> tuple[pd.DataFrame, Suppression]:
+    out, record = suppress_small_counts(
+        frame, list(counts), threshold=opts.threshold, dependent_columns=list(dependent)
+    )
+    return _finish_types(out, counts, dependent), record
+
+
+def _suppress_bases(bases: pd.DataFrame, opts: _Options) -> pd.DataFrame:
+    out, _ = suppress_small_counts(bases, ["base"], threshold=opts.threshold)
+    return _finish_types(out, ["base"], ())
+
+
+def _combine(records: Iterable[Suppression], threshold: int) -> Suppression:
+    records = list(records)
+    columns = tuple(dict.fromkeys(c for r in records for c in r.columns))
+    return Suppression(
+        threshold=threshold,
+        cells_suppressed=sum(r.cells_suppressed for r in records),
+        columns=columns,
+    )
+
+
+def _cross(left: pd.DataFrame, right: pd.DataFrame) -> pd.DataFrame:
+    return left.merge(right, how="cross")
+
+
+# ---------------------------------------------------------------------------
+# Table I: fieldwork
+# ---------------------------------------------------------------------------
+
+
+def _check_mailing(mailing: pd.DataFrame) -> pd.DataFrame:
+    missing = [c for c in MAILING_COLUMNS if c not in mailing.columns]
+    if missing:
+        raise AnalysisError(
+            f"the mailing list needs the columns {list(MAILING_COLUMNS)}; missing {missing}; "
+            "fix: see mailing_list.csv in the workspace"
+        )
+    out = mailing.loc[:, list(MAILING_COLUMNS)].copy().reset_index(drop=True)
+    try:
+        out["wave"] = pd.to_numeric(out["wave"], errors="raise").astype("int64")
+    except (TypeError, ValueError):
+        raise AnalysisError(
+            "the mailing list's wave column must hold survey years such as 2016; "
+            "fix: correct the non-numeric waves"
+        ) from None
+    for column in ("panel_id", "site", "org_type", "outcome"):
+        out[column] = out[column].astype("string")
+    bad = ~out["outcome"].isin(list(OUTCOMES))
+    if bad.any():
+        row = int(np.flatnonzero(bad.to_numpy())[0])
+        raise AnalysisError(
+            f"mailing list row {row + 1}, column 'outcome': found "
+            f"{out['outcome'].iloc[row]!r}; expected one of {list(OUTCOMES)}; "
+            "fix: record each invited informant's outcome with one of those codes"
+        )
+    linked = out[out["panel_id"].notna()]
+    twice = linked.duplicated(["wave", "panel_id"], keep=False)
+    if twice.any():
+        row = linked.loc[twice].iloc[0]
+        raise AnalysisError(
+            f"mailing list: panel id {row['panel_id']!r} is listed more than once in wave "
+            f"{int(row['wave'])}; fix: list each invited informant once per wave"
+        )
+    return out
+
+
+def fieldwork(
+    mailing: pd.DataFrame,
+    waves: pd.DataFrame,
+    by: str | Sequence[str] = (),
+    *,
+    panel_only: bool | int = False,
+    site_weights: str = "none",
+    threshold: int = DEFAULT_THRESHOLD,
+    confidence: float = 0.95,
+) -> TableResult:
+    """Table I: per survey wave, the mailing list, participants and response rate.
+
+    ``n`` = participants (outcome ``complete``), ``base`` = informants on the mailing
+    list, ``percent`` = response rate; ``partial`` counts partial responses.
+    ``by=("site",)`` or ``("org_type",)`` splits each wave for monitoring.
+    With ``panel_only``, the mailing list keeps informants invited in at least that
+    many waves (every participant is, by definition, a respondent).
+    """
+    opts = _options(panel_only, site_weights, threshold, confidence)
+    by = (by,) if isinstance(by, str) else tuple(by)
+    unknown = [b for b in by if b not in ("site", "org_type")]
+    if unknown or len(set(by)) != len(by):
+        raise AnalysisError(f"fieldwork can be split by 'site' and/or 'org_type'; got {list(by)}")
+    mail = _check_mailing(mailing)
+    for column in ("wave", "period_label"):
+        if column not in waves.columns:
+            raise AnalysisError(
+                f"the waves frame needs a {column!r} column; fix: see waves.csv in the workspace"
+            )
+    periods = waves.loc[:, ["wave", "period_label"]].copy()
+    periods["wave"] = periods["wave"].astype("int64")
+    periods["period_label"] = periods["period_label"].astype("string")
+    if periods["wave"].duplicated().any():
+        raise AnalysisError("the waves frame lists a wave twice; fix: one row per survey wave")
+    stray = sorted(set(mail["wave"]) - set(periods["wave"]))
+    if stray:
+        raise AnalysisError(
+            f"the mailing list has wave(s) {stray} that the waves frame lacks; "
+            "fix: add a row for each survey wave to waves.csv"
+        )
+    notes: list[str] = []
+    if opts.panel_min is not None:
+        linked = mail[mail["panel_id"].notna()]
+        invited = linked.groupby("panel_id")["wave"].nunique()
+        keep = invited[invited >= opts.panel_min].index
+        mail = mail[mail["panel_id"].isin(keep)].reset_index(drop=True)
+        notes.append(
+            f"Panel subset: informants on the mailing list in at least {opts.panel_min} waves."
+        )
+    mail["y"] = (mail["outcome"] == "complete").astype("int64")
+    keys = ["wave", *by]
+    wave_list = sorted(int(w) for w in periods["wave"])
+    if by:
+        cells = mail.loc[:, keys].drop_duplicates().sort_values(keys)
+    else:
+        cells = pd.DataFrame({"wave": wave_list})
+    table = _summarise(mail, keys, cells, opts, weighted=True)
+    partial = (
+        mail.assign(partial=(mail["outcome"] == "partial").astype("int64"))
+        .groupby(keys)["partial"]
+        .sum()
+        .reset_index()
+    )
+    table = table.merge(_typed(partial, keys), on=keys, how="left")
+    table["partial"] = table["partial"].fillna(0).astype("int64")
+    table = table.merge(periods, on="wave", how="left")
+    table = table.loc[:, ["wave", "period_label", *by, *_STATS, "partial"]]
+    table = _finish_types(table, ("n", "base", "partial"), _DEPENDENT)
+    shown, record = _suppress(table, opts)
+    shown, record_partial = _suppress(shown, opts, counts=("partial",), dependent=())
+    bases = _suppress_bases(table.loc[:, ["wave", *by, "base"]], opts)
+    options = {**opts.record, "by": by}
+    return TableResult(
+        name="fieldwork" if not by else f"fieldwork_by_{'_'.join(by)}",
+        title="Data collection periods, mailing list, participants and response rate"
+        + (f" by {', '.join(by)}" if by else ""),
+        frame=shown,
+        method=_method(
+            "Response rate = participants (completed questionnaires) / informants on the "
+            "mailing list.",
+            opts,
+        ),
+        bases=bases,
+        notes=tuple(notes),
+        suppression=_combine([record, record_partial], opts.threshold),
+        source=f"{PAPER} Table I",
+        layout=Layout(rows=("wave", "period_label", *by), columns=(), values="percent"),
+        options=options,
+    )
+
+
+# ---------------------------------------------------------------------------
+# Table II: characteristics
+# ---------------------------------------------------------------------------
+
+
+def _programme_waves(sites: pd.DataFrame, people: pd.DataFrame) -> pd.Series:
+    column = "site_id" if "site_id" in sites.columns else None
+    if column is None or "programme_wave" not in sites.columns:
+        raise AnalysisError(
+            "the sites frame needs the columns 'site_id' and 'programme_wave'; "
+            f"got {list(sites.columns)}; fix: pass pioneer.programme.load('pioneers').sites"
+        )
+    mapping = sites.loc[:, [column, "programme_wave"]].dropna()
+    mapping = dict(zip(mapping[column].astype(str), mapping["programme_wave"], strict=True))
+    unknown = sorted(set(people["site"].dropna()) - set(mapping))
+    if unknown:
+        raise AnalysisError(
+            f"site(s) {unknown} of the response frame are not in the sites frame, so their "
+            "programme wave is unknown; fix: add them to the sites frame or correct the "
+            "site ids"
+        )
+    return people["site"].map(lambda s: pd.NA if pd.isna(s) else str(int(mapping[s])))
+
+
+def characteristics(
+    responses: pd.DataFrame,
+    sites: pd.DataFrame | None = None,
+    *,
+    waves: Sequence[int] | None = None,
+    instrument: object = None,
+    panel_only: bool | int = False,
+    site_weights: str = "none",
+    threshold: int = DEFAULT_THRESHOLD,
+    confidence: float = 0.95,
+) -> TableResult:
+    """Table II: respondents per wave by programme wave, organisation type and role.
+
+    ``sites`` (``site_id, programme_wave``) supplies the programme wave of each
+    site; without it that block is left out. Percentages are column percentages
+    within each wave and block; the role base is those who gave a role.
+    """
+    opts = _options(panel_only, site_weights, threshold, confidence)
+    everyone, people = _people(responses, opts)
+    wave_list = _waves(waves, everyone)
+    people = people[people["wave"].isin(wave_list)].reset_index(drop=True)
+    instruments = _instruments(instrument)
+    notes: list[str] = []
+
+    roles = _answers(responses, people, wave_list, item="role")
+    role_variable = None
+    for ins in instruments:
+        role_variable = ins.variables().get("role")
+        if role_variable is not None:
+            break
+    if role_variable is not None and role_variable.values:
+        role_codes = tuple(role_variable.values)
+        role_labels = {
+            c: str(role_variable.labels.get(c, ROLE_LABELS.get(c, c))) for c in role_codes
+        }
+    else:
+        role_codes = tuple(ROLE_LABELS)
+        role_labels = dict(ROLE_LABELS)
+    _check_values(roles, role_codes, "use the role codes of the instrument")
+    role_of = dict(zip(roles["respondent_id"], roles["value"], strict=True))
+
+    blocks: list[tuple[str, str, pd.Series, tuple[str, ...], dict[str, str]]] = []
+    blocks.append(("all", "All", pd.Series("all", index=people.index), ("all",), {"all": "All"}))
+    if sites is not None:
+        pw = _programme_waves(sites, people)
+        pw_codes = tuple(sorted(set(pw.dropna()), key=int))
+        blocks.append(
+            ("programme_wave", "Programme wave", pw, pw_codes, {c: f"Wave {c}" for c in pw_codes})
+        )
+    else:
+        notes.append("Programme wave left out: no sites frame was given.")
+    unknown_org = sorted(set(people["org_type"].dropna()) - set(response_frame.ORG_TYPES))
+    if unknown_org:
+        raise AnalysisError(
+            f"organisation type(s) {unknown_org} are not among {list(response_frame.ORG_TYPES)}; "
+            "fix: recode org_type in the response frame"
+        )
+    blocks.append(
+        (
+            "org_type",
+            "Organisation worked for",
+            people["org_type"],
+            response_frame.ORG_TYPES,
+            dict(response_frame.ORG_TYPE_LABELS),
+        )
+    )
+    blocks.append(
+        (
+            "role",
+            "Job title/role",
+            people["respondent_id"].map(role_of),
+            role_codes,
+            role_labels,
+        )
+    )
+
+    pieces = []
+    for code, label, values, categories, labels in blocks:
+        member = people.loc[:, ["respondent_id", "wave", "site"]].assign(_cat=values.to_numpy())
+        answered = member[member["_cat"].notna()]
+        for wave in wave_list:
+            skipped = int((member["wave"] == wave).sum() - (answered["wave"] == wave).sum())
+            if skipped:
+                notes.append(
+                    f"{label}: {skipped} respondent(s) in {wave} gave no answer and are left "
+                    "out of its base."
+                )
+        cats = pd.DataFrame({"category": list(categories)})
+        obs = _cross(answered, cats)
+        obs["y"] = (obs["_cat"].astype("string") == obs["category"]).astype("int64")
+        cells = _cross(pd.DataFrame({"wave": list(wave_list)}), cats)
+        part = _summarise(obs, ["wave", "category"], cells, opts, weighted=True)
+        part.insert(0, "dimension", code)
+        part.insert(1, "dimension_label", label)
+        part.insert(3, "category_label", part["category"].map(labels))
+        pieces.append(part)
+    table = pd.concat(pieces, ignore_index=True)
+    table = table.loc[
+        :, ["dimension", "dimension_label", "category", "category_label", "wave", *_STATS]
+    ]
+    for column in ("dimension", "dimension_label", "category", "category_label"):
+        table[column] = table[column].astype("string")
+    table = _finish_types(table, ("n", "base"), _DEPENDENT)
+    bases = table.loc[:, ["dimension", "wave", "base"]].drop_duplicates().reset_index(drop=True)
+    shown, record = _suppress(table, opts)
+    return TableResult(
+        name="characteristics",
+        title="Key informant characteristics by survey wave",
+        frame=shown,
+        method=_method("Counts of respondents and column percentages within each block.", opts),
+        bases=_suppress_bases(bases, opts),
+        notes=tuple(notes),
+        suppression=record,
+        source=f"{PAPER} Table II",
+        layout=Layout(rows=("dimension_label", "category_label"), columns=("wave",), values="n"),
+        options={**opts.record, "waves": wave_list},
+    )
+
+
+# ---------------------------------------------------------------------------
+# Table III: presence matrix
+# ---------------------------------------------------------------------------
+
+
+def presence_matrix(
+    responses: pd.DataFrame,
+    question: str = "initiatives",
+    wave: int = 2018,
+    sites: pd.DataFrame | Iterable[str] | None = None,
+    *,
+    items: Sequence[str] | None = None,
+    instrument: object = None,
+    panel_only: bool | int = False,
+    site_weights: str = "none",
+    threshold: int = DEFAULT_THRESHOLD,
+    confidence: float = 0.95,
+) -> PresenceResult:
+    """Table III: site × option, ``present`` when at least one of the site's informants
+    ticked the option (value ``"1"``).
+
+    Sites without a respondent answering the question that wave are left out and
+    named in a note. ``sites`` (a frame with ``site_id`` or an iterable of ids)
+    lists every site of the programme, so that absent sites can be named; without
+    it, sites seen in any wave of the response frame are used. ``n``/``base`` are
+    the informants ticking / answering at the site; ``bases`` gives, per site,
+    ``base`` and ``options_ticked``. Where a site's base is suppressed, its row of
+    presence flags is blanked too.
+    """
+    opts = _options(panel_only, site_weights, threshold, confidence)
+    everyone, people = _people(responses, opts)
+    wave_list = _waves((wave,), everyone)
+    instruments = _instruments(instrument)
+    answers = _answers(responses, people, wave_list, question=question)
+    if answers.empty:
+        raise AnalysisError(
+            f"no answers to {question!r} in {wave}; fix: check the question code and wave"
+        )
+    _check_values(answers, ("1", "0"), "tick-all options are valued '1' (ticked) or '0'")
+    codes = _resolve_items(question, answers["item"].unique(), items, instruments)
+    labels = _item_labels(codes, instruments)
+
+    if sites is None:
+        universe = sorted(set(everyone["site"].dropna()))
+    elif isinstance(sites, pd.DataFrame):
+        if "site_id" not in sites.columns:
+            raise AnalysisError(
+                "the sites frame needs a 'site_id' column; "
+                "fix: pass pioneer.programme.load('pioneers').sites"
+            )
+        universe = list(dict.fromkeys(sites["site_id"].astype(str)))
+    else:
+        universe = list(dict.fromkeys(str(s) for s in sites))
+    in_wave = people[people["wave"] == wave]
+    with_respondents = set(in_wave["site"].dropna())
+    answering = set(answers["site"].dropna())
+    listed = [s for s in universe if s in answering]
+    listed += sorted(answering - set(listed))
+    notes: list[str] = []
+    absent = [s for s in universe if s not in with_respondents]
+    if absent:
+        notes.append(
+            f"Not shown: {', '.join(absent)} — no key informant from these sites responded "
+            f"in {wave}."
+        )
+    silent = [s for s in universe if s in with_respondents and s not in answering]
+    if silent:
+        notes.append(
+            f"Not shown: {', '.join(silent)} — no informant from these sites answered "
+            f"{question!r} in {wave}."
+        )
+    notes.append(
+        "A blank cell means no informant from the site ticked the option, not that the site "
+        "lacks it."
+    )
+
+    respondents = answers.drop_duplicates("respondent_id").loc[:, ["respondent_id", "site"]]
+    option_frame = pd.DataFrame({"item": codes})
+    obs = _cross(respondents, option_frame)
+    ticked = answers.loc[answers["value"] == "1", ["respondent_id", "item"]].assign(y=1)
+    obs = obs.merge(ticked, on=["respondent_id", "item"], how="left")
+    obs["y"] = obs["y"].fillna(0).astype("int64")
+    cells = _cross(pd.DataFrame({"site": listed}), option_frame)
+    table = _summarise(obs, ["site", "item"], cells, opts, weighted=False)
+    table["present"] = (table["n"] > 0).astype("boolean")
+    table.insert(2, "item_label", table["item"].map(labels).astype("string"))
+    table = table.loc[:, ["site", "item", "item_label", "present", *_STATS]]
+    table = _finish_types(table, ("n", "base"), _DEPENDENT)
+
+    hide_site = ((table["base"] > 0) & (table["base"] < opts.threshold)).to_numpy(dtype=bool)
+    shown, record = _suppress(table, opts)
+    if opts.threshold > 1:
+        shown.loc[hide_site, "present"] = pd.NA
+
+    known = shown["present"].dropna()
+    per_site = shown.groupby("site", sort=False)["present"]
+    ticked_per_site = per_site.apply(lambda s: int(s.fillna(False).sum()))
+    complete_site = per_site.apply(lambda s: bool(s.notna().all() and s.all()))
+    filled = int(known.sum())
+    cells_shown = len(known)
+    summary = PresenceSummary(
+        sites=len(listed),
+        options=len(codes),
+        cells=cells_shown,
+        filled=filled,
+        percent_filled=100.0 * filled / cells_shown if cells_shown else float("nan"),
+        sites_all=int(complete_site.sum()) if len(listed) else 0,
+    )
+    notes.append(summary.describe())
+    site_bases = (
+        table.drop_duplicates("site").loc[:, ["site", "base"]].reset_index(drop=True).copy()
+    )
+    site_bases["options_ticked"] = site_bases["site"].map(ticked_per_site.to_dict()).astype("Int64")
+    small_site = (site_bases["base"] > 0) & (site_bases["base"] < opts.threshold)
+    site_bases.loc[small_site.to_numpy(dtype=bool), "options_ticked"] = pd.NA
+    if opts.threshold > 1 and hide_site.any():
+        notes.append(
+            "Rows of sites with fewer informants than the threshold are blanked; the counts "
+            "above leave those cells out."
+        )
+    return PresenceResult(
+        name=f"presence_{question}_{wave}",
+        title=f"Options reported by at least one key informant, by site ({wave})",
+        frame=shown,
+        method=(
+            "A site shows an option when at least one of its responding informants ticked "
+            "it. n = informants ticking; base = informants answering the question at the "
+            f"site; {opts.confidence * 100:g}% Wilson intervals for the share ticking. "
+            "Site weighting does not apply (each site is one row)."
+            + (
+                f" Panel members only (responded in at least {opts.panel_min} waves)."
+                if opts.panel_min is not None
+                else ""
+            )
+        ),
+        bases=_suppress_bases(site_bases, opts),
+        notes=tuple(notes),
+        suppression=record,
+        source=f"{PAPER} Table III",
+        layout=Layout(rows=("site",), columns=("item",), values="present"),
+        options={**opts.record, "question": question, "wave": int(wave)},
+        summary=summary,
+    )
+
+
+# ---------------------------------------------------------------------------
+# Table IV: pick-N by group
+# ---------------------------------------------------------------------------
+
+
+def pick_n(
+    responses: pd.DataFrame,
+    question: str = "objectives_top3",
+    by: str | None = "org_type",
+    waves: Sequence[int] | None = (2017, 2018),
+    *,
+    items: Sequence[str] | None = None,
+    instrument: object = None,
+    panel_only: bool | int = False,
+    site_weights: str = "none",
+    threshold: int = DEFAULT_THRESHOLD,
+    confidence: float = 0.95,
+) -> TableResult:
+    """Table IV: % selecting each option of a pick-N (or tick-all) question, by group.
+
+    Groups are the values of ``by`` (``org_type``, ``site`` or ``None``) plus
+    ``All``. The base of a group is its respondents who answered the question
+    (at least one of its variables present) that wave; an option variable missing
+    for such a respondent counts as not selected.
+    """
+    opts = _options(panel_only, site_weights, threshold, confidence)
+    if by not in ("org_type", "site", None):
+        raise AnalysisError(f"pick_n groups by 'org_type', 'site' or None; got {by!r}")
+    everyone, people = _people(responses, opts)
+    wave_list = _waves(waves, everyone)
+    instruments = _instruments(instrument)
+    answers = _answers(responses, people, wave_list, question=question)
+    if answers.empty:
+        raise AnalysisError(
+            f"no answers to {question!r} in waves {list(wave_list)}; "
+            "fix: check the question code and waves"
+        )
+    _check_values(answers, ("1", "0"), "options are valued '1' (selected) or '0'")
+    codes = _resolve_items(question, answers["item"].unique(), items, instruments)
+    labels = _item_labels(codes, instruments)
+    group_col = by or "group"
+    notes: list[str] = []
+    asked = sorted(int(w) for w in answers["wave"].unique())
+    not_asked = [w for w in wave_list if w not in asked]
+    if not_asked:
+        notes.append(f"{question!r} has no answers in {not_asked}: left out.")
+
+    respondents = answers.drop_duplicates("respondent_id").loc[
+        :, ["respondent_id", "wave", "site", "org_type"]
+    ]
+    option_frame = pd.DataFrame({"item": codes})
+    obs = _cross(respondents, option_frame)
+    ticked = answers.loc[answers["value"] == "1", ["respondent_id", "item"]].assign(y=1)
+    obs = obs.merge(ticked, on=["respondent_id", "item"], how="left")
+    obs["y"] = obs["y"].fillna(0).astype("int64")
+    if by is None:
+        obs[group_col] = "All"
+        groups: list[str] = ["All"]
+    else:
+        obs_all = obs.assign(**{group_col: "All"})
+        obs = pd.concat([obs.assign(**{group_col: obs[by]}), obs_all], ignore_index=True)
+        if by == "org_type":
+            groups = [*response_frame.ORG_TYPES, "All"]
+        else:
+            groups = [*sorted(respondents["site"].dropna().unique()), "All"]
+    keys = ["item", "wave", group_col]
+    cells = _cross(
+        _cross(option_frame, pd.DataFrame({"wave": asked})), pd.DataFrame({group_col: groups})
+    )
+    table = _summarise(obs, keys, cells, opts, weighted=True)
+    table.insert(1, "item_label", table["item"].map(labels).astype("string"))
+    table = table.loc[:, ["item", "item_label", "wave", group_col, *_STATS]]
+    table = _finish_types(table, ("n", "base"), _DEPENDENT)
+
+    limit = None
+    for ins in instruments:
+        try:
+            limit = getattr(ins.question(question), "n", None)
+        except PioneerError:
+            continue
+        if limit:
+            break
+    if limit:
+        chosen = answers[answers["value"] == "1"].groupby("respondent_id").size()
+        over = int((chosen > limit).sum())
+        if over:
+            notes.append(f"{over} respondent(s) selected more than {limit} options.")
+    notes.append("Columns can add to more than 100%: each informant could select several.")
+    bases = table.loc[:, ["wave", group_col, "base"]].drop_duplicates().reset_index(drop=True)
+    shown, record = _suppress(table, opts)
+    return TableResult(
+        name=f"pick_n_{question}",
+        title=f"Options selected ({question}) by {by or 'all respondents'} and survey wave",
+        frame=shown,
+        method=_method(
+            "Percentage of respondents answering the question who selected the option.", opts
+        ),
+        bases=_suppress_bases(bases, opts),
+        notes=tuple(notes),
+        suppression=record,
+        source=f"{PAPER} Table IV",
+        layout=Layout(rows=("item_label", "wave"), columns=(group_col,), values="percent"),
+        options={**opts.record, "question": question, "by": by, "waves": tuple(asked)},
+    )
+
+
+# ---------------------------------------------------------------------------
+# Table V and Figures 1–3: grids
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Grid:
+    answers: pd.DataFrame  # answers to the chosen items
+    base_people: pd.DataFrame  # respondent_id, panel_id, wave, site: answered >= 1 grid row
+    codes: list[str]
+    labels: dict[str, str]
+    asked: dict[str, tuple[int, ...]]  # item -> waves with answers
+
+
+def _grid(
+    responses: pd.DataFrame,
+    people: pd.DataFrame,
+    question: str,
+    wave_list: tuple[int, ...],
+    items: Sequence[str] | None,
+    instruments: list[Any],
+) -> _Grid:
+    answers = _answers(responses, people, wave_list, question=question)
+    if answers.empty:
+        raise AnalysisError(
+            f"no answers to {question!r} in waves {list(wave_list)}; "
+            "fix: check the question code and waves"
+        )
+    base_people = answers.drop_duplicates("respondent_id").loc[
+        :, ["respondent_id", "panel_id", "wave", "site"]
+    ]
+    codes = _resolve_items(question, answers["item"].unique(), items, instruments)
+    answers = answers[answers["item"].isin(codes)].reset_index(drop=True)
+    asked = {
+        code: tuple(sorted(int(w) for w in answers.loc[answers["item"] == code, "wave"].unique()))
+        for code in codes
+    }
+    return _Grid(
+        answers, base_people.reset_index(drop=True), codes, _item_labels(codes, instruments), asked
+    )
+
+
+def _not_asked_notes(grid: _Grid, wave_list: tuple[int, ...]) -> list[str]:
+    notes = []
+    for code in grid.codes:
+        missing = [w for w in wave_list if w not in grid.asked[code]]
+        if missing:
+            notes.append(f"{grid.labels[code]} was not asked (no answers) in {missing}.")
+    return notes
+
+
+def distribution(
+    responses: pd.DataFrame,
+    question: str = "progress",
+    waves: Sequence[int] | None = (2016, 2017, 2018),
+    items: Sequence[str] | None = None,
+    *,
+    categories: Sequence[str] | None = None,
+    instrument: object = None,
+    panel_only: bool | int = False,
+    site_weights: str = "none",
+    threshold: int = DEFAULT_THRESHOLD,
+    confidence: float = 0.95,
+) -> TableResult:
+    """Table V: % in each scale category (don't know included) by item and wave.
+
+    Categories follow the scale order: ``categories=``, else the instrument's
+    scale, else the contract's scale for the known grids. The base of a wave is
+    the respondents who answered at least one row of the grid (as the paper's
+    bases); respondents in the base who skipped a row appear in an extra
+    ``not_answered`` category so that each row adds to 100%.
+    """
+    opts = _options(panel_only, site_weights, threshold, confidence)
+    everyone, people = _people(responses, opts)
+    wave_list = _waves(waves, everyone)
+    instruments = _instruments(instrument)
+    grid = _grid(responses, people, question, wave_list, items, instruments)
+    scale, scale_labels, known = _scale(
+        question, categories, instruments, grid.answers["value"].unique()
+    )
+    _check_values(
+        grid.answers,
+        scale,
+        "pass categories= with every answer code, or correct the data",
+    )
+    notes = _not_asked_notes(grid, wave_list)
+    if not known:
+        notes.append("Category order is alphabetical: no scale was given.")
+
+    base = grid.base_people.loc[:, ["respondent_id", "wave", "site"]]
+    frames = []
+    for code in grid.codes:
+        for wave in grid.asked[code]:
+            people_w = base[base["wave"] == wave]
+            mine = grid.answers[(grid.answers["item"] == code) & (grid.answers["wave"] == wave)]
+            value_of = dict(zip(mine["respondent_id"], mine["value"], strict=True))
+            value = people_w["respondent_id"].map(value_of).fillna(NOT_ANSWERED)
+            frames.append(people_w.assign(item=code, _value=value.to_numpy()))
+    resp = pd.concat(frames, ignore_index=True)
+    skipped = sorted(set(resp.loc[resp["_value"] == NOT_ANSWERED, "item"]))
+    shown_scale = list(scale) + ([NOT_ANSWERED] if skipped else [])
+    if skipped:
+        notes.append(
+            "'Not answered': respondents in the base (answered at least one row) who skipped "
+            "this row."
+        )
+    cats = pd.DataFrame({"category": shown_scale})
+    obs = _cross(resp, cats)
+    obs["y"] = (obs["_value"].astype("string") == obs["category"]).astype("int64")
+    item_waves = pd.DataFrame(
+        [(code, wave) for code in grid.codes for wave in grid.asked[code]],
+        columns=["item", "wave"],
+    )
+    cells = _cross(item_waves, cats)
+    table = _summarise(obs, ["item", "wave", "category"], cells, opts, weighted=True)
+    category_labels = {**scale_labels, NOT_ANSWERED: "Not answered"}
+    table.insert(1, "item_label", table["item"].map(grid.labels).astype("string"))
+    table.insert(4, "category_label", table["category"].map(category_labels).astype("string"))
+    table = table.loc[:, ["item", "item_label", "wave", "category", "category_label", *_STATS]]
+    table = _finish_types(table, ("n", "base"), _DEPENDENT)
+    bases = _wave_bases(grid.base_people, wave_list)
+    shown, record = _suppress(table, opts)
+    return TableResult(
+        name=f"distribution_{question}",
+        title=f"Answers to {question} by item and survey wave",
+        frame=shown,
+        method=_method(
+            "Percentage of respondents answering at least one row of the grid that wave.",
+            opts,
+        ),
+        bases=_suppress_bases(bases, opts),
+        notes=tuple(notes),
+        suppression=record,
+        source=f"{PAPER} Table V",
+        layout=Layout(rows=("item_label", "wave"), columns=("category_label",), values="percent"),
+        options={
+            **opts.record,
+            "question": question,
+            "waves": wave_list,
+            "categories": tuple(scale),
+        },
+    )
+
+
+def _wave_bases(base_people: pd.DataFrame, wave_list: tuple[int, ...]) -> pd.DataFrame:
+    counts = base_people.groupby("wave").size()
+    return pd.DataFrame(
+        {
+            "wave": pd.Series(wave_list, dtype="int64"),
+            "base": pd.Series([int(counts.get(w, 0)) for w in wave_list], dtype="int64"),
+        }
+    )
+
+
+def trend(
+    responses: pd.DataFrame,
+    question: str,
+    categories: str | Sequence[str],
+    waves: Sequence[int] | None = None,
+    items: Sequence[str] | None = None,
+    *,
+    instrument: object = None,
+    panel_only: bool | int = False,
+    site_weights: str = "none",
+    threshold: int = DEFAULT_THRESHOLD,
+    confidence: float = 0.95,
+) -> TrendResult:
+    """Figures 1–3: % answering any of ``categories`` by item and wave, with tests of change.
+
+    E.g. progress ``("substantial", "some")``; barriers and facilitators
+    ``("very",)``. The base of a wave is the respondents who answered at least one
+    row of the grid. ``tests`` compares consecutive waves and the first with the
+    last: *independent* rows (two-proportion z and chi-square) use every
+    respondent in the table; *paired* rows (McNemar) use the informants in the
+    base of both waves, exact when there are fewer than 25 discordant pairs.
+    Tests use unweighted counts.
+    """
+    opts = _options(panel_only, site_weights, threshold, confidence)
+    everyone, people = _people(responses, opts)
+    wave_list = _waves(waves, everyone)
+    instruments = _instruments(instrument)
+    grid = _grid(responses, people, question, wave_list, items, instruments)
+    wanted = (categories,) if isinstance(categories, str) else tuple(categories)
+    if not wanted:
+        raise AnalysisError("categories is empty; fix: e.g. ('very',) or ('substantial', 'some')")
+    scale, _, known = _scale(question, None, instruments, grid.answers["value"].unique())
+    if known:
+        stray = [c for c in wanted if c not in scale]
+        if stray:
+            raise AnalysisError(
+                f"categories {stray} are not answer codes of {question!r}; its scale is "
+                f"{list(scale)}; fix: choose from those"
+            )
+        _check_values(grid.answers, scale, "correct the data or the instrument's scale")
+    notes = _not_asked_notes(grid, wave_list)
+
+    base = grid.base_people
+    rows = []
+    for code in grid.codes:
+        for wave in grid.asked[code]:
+            people_w = base[base["wave"] == wave]
+            mine = grid.answers[(grid.answers["item"] == code) & (grid.answers["wave"] == wave)]
+            hit = set(mine.loc[mine["value"].isin(wanted), "respondent_id"])
+            rows.append(
+                people_w.assign(
+                    item=code, y=people_w["respondent_id"].isin(hit).astype("int64").to_numpy()
+                )
+            )
+    obs = pd.concat(rows, ignore_index=True)
+    cells = obs.loc[:, ["item", "wave"]].drop_duplicates()
+    order = {code: i for i, code in enumerate(grid.codes)}
+    cells = cells.sort_values(
+        ["item", "wave"], key=lambda s: s.map(order) if s.name == "item" else s
+    )
+    table = _summarise(obs, ["item", "wave"], cells, opts, weighted=True)
+    table.insert(1, "item_label", table["item"].map(grid.labels).astype("string"))
+    table = table.loc[:, ["item", "item_label", "wave", *_STATS]]
+    table = _finish_types(table, ("n", "base"), _DEPENDENT)
+
+    tests = _tests_of_change(obs, table, grid, opts)
+    tests_shown, _ = suppress_small_counts(
+        tests,
+        ["n_from", "base_from", "n_to", "base_to", "only_from", "only_to"],
+        threshold=opts.threshold,
+        dependent_columns=[
+            "percent_from",
+            "percent_to",
+            "difference",
+            "diff_lower",
+            "diff_upper",
+            "statistic",
+            "z",
+            "p_value",
+        ],
+    )
+    tests_shown = _finish_types(
+        tests_shown,
+        ("n_from", "base_from", "n_to", "base_to", "only_from", "only_to"),
+        (
+            "percent_from",
+            "percent_to",
+            "difference",
+            "diff_lower",
+            "diff_upper",
+            "statistic",
+            "z",
+            "df",
+            "p_value",
+        ),
+    )
+    bases = _wave_bases(base, wave_list)
+    shown, record = _suppress(table, opts)
+    label = " or ".join(f"'{c}'" for c in wanted)
+    return TrendResult(
+        name=f"trend_{question}",
+        title=f"Answering {label} to {question} by survey wave",
+        frame=shown,
+        method=_method(
+            f"Percentage answering {label} among respondents who answered at least one row "
+            "of the grid that wave. Tests of change (unweighted): two-proportion z and "
+            "chi-square (independent samples); McNemar for informants in both waves "
+            f"(exact binomial when fewer than {_EXACT_BELOW} discordant pairs).",
+            opts,
+        ),
+        bases=_suppress_bases(bases, opts),
+        notes=tuple(notes),
+        suppression=record,
+        source=f"{PAPER} Figures 1–3",
+        layout=Layout(rows=("item_label",), columns=("wave",), values="percent"),
+        options={
+            **opts.record,
+            "question": question,
+            "categories": wanted,
+            "waves": wave_list,
+        },
+        tests=tests_shown,
+    )
+
+
+_TEST_COLUMNS = (
+    "item",
+    "item_label",
+    "comparison",
+    "wave_from",
+    "wave_to",
+    "design",
+    "test",
+    "n_from",
+    "base_from",
+    "n_to",
+    "base_to",
+    "only_from",
+    "only_to",
+    "percent_from",
+    "percent_to",
+    "difference",
+    "diff_lower",
+    "diff_upper",
+    "statistic",
+    "z",
+    "df",
+    "p_value",
+    "note",
+)
+
+
+def _comparisons(waves: tuple[int, ...]) -> list[tuple[str, int, int]]:
+    pairs = [("consecutive", a, b) for a, b in pairwise(waves)]
+    if len(waves) >= 3:
+        pairs.append(("first_last", waves[0], waves[-1]))
+    return pairs
+
+
+def _chi_square(k1: int, n1: int, k2: int, n2: int) -> Any:
+    """Pearson chi-square on the 2 × 2 table wave × (in categories, not)."""
+    if k1 + k2 == 0 or k1 + k2 == n1 + n2:
+        return inference.TestResult(
+            test="Pearson chi-square",
+            statistic=float("nan"),
+            df=1,
+            p_value=float("nan"),
+            note="no test: every respondent answered alike in both waves",
+        )
+    return inference.chi_square_test(np.array([[k1, n1 - k1], [k2, n2 - k2]]))
+
+
+def _num(value: object) -> float:
+    return float("nan") if value is None else float(value)
+
+
+def _tests_of_change(
+    obs: pd.DataFrame, table: pd.DataFrame, grid: _Grid, opts: _Options
+) -> pd.DataFrame:
+    counts = {
+        (str(r.item), int(r.wave)): (int(r.n), int(r.base))
+        for r in table.loc[:, ["item", "wave", "n", "base"]].itertuples(index=False)
+    }
+    linked = obs[obs["panel_id"].notna()]
+    rows: list[dict[str, object]] = []
+    for code in grid.codes:
+        for comparison, w1, w2 in _comparisons(grid.asked[code]):
+            k1, n1 = counts[(code, w1)]
+            k2, n2 = counts[(code, w2)]
+            common = {
+                "item": code,
+                "item_label": grid.labels[code],
+                "comparison": comparison,
+                "wave_from": w1,
+                "wave_to": w2,
+            }
+            p1 = 100.0 * k1 / n1 if n1 else float("nan")
+            p2 = 100.0 * k2 / n2 if n2 else float("nan")
+            if n1 and n2:
+                # difference_interval gives k1/n1 - k2/n2: pass the later wave first.
+                *_, lower, upper = inference.difference_interval(k2, n2, k1, n1, opts.confidence)
+                diff = {
+                    "difference": p2 - p1,
+                    "diff_lower": 100.0 * _num(lower),
+                    "diff_upper": 100.0 * _num(upper),
+                }
+                results = [
+                    # Later wave first, so that z > 0 means an increase (as McNemar's z).
+                    inference.two_proportion_test(k2, n2, k1, n1),
+                    _chi_square(k1, n1, k2, n2),
+                ]
+            else:
+                diff = {
+                    "difference": float("nan"),
+                    "diff_lower": float("nan"),
+                    "diff_upper": float("nan"),
+                }
+                results = []
+            for result in results:
+                rows.append(
+                    {
+                        **common,
+                        "design": "independent",
+                        "test": str(result.test),
+                        "n_from": k1,
+                        "base_from": n1,
+                        "n_to": k2,
+                        "base_to": n2,
+                        "percent_from": p1,
+                        "percent_to": p2,
+                        **diff,
+                        "statistic": _num(result.statistic),
+                        "z": _num(result.z),
+                        "df": _num(result.df),
+                        "p_value": _num(result.p_value),
+                        "note": result.note or "",
+                    }
+                )
+            before = linked[(linked["item"] == code) & (linked["wave"] == w1)]
+            after = linked[(linked["item"] == code) & (linked["wave"] == w2)]
+            paired = before.loc[:, ["panel_id", "y"]].merge(
+                after.loc[:, ["panel_id", "y"]], on="panel_id", suffixes=("_from", "_to")
+            )
+            pairs = len(paired)
+            if pairs == 0:
+                continue
+            only_from = int(((paired["y_from"] == 1) & (paired["y_to"] == 0)).sum())
+            only_to = int(((paired["y_from"] == 0) & (paired["y_to"] == 1)).sum())
+            discordant = only_from + only_to
+            a1 = int(paired["y_from"].sum())
+            a2 = int(paired["y_to"].sum())
+            if discordant < _EXACT_BELOW:
+                result = inference.mcnemar_exact(only_from, only_to)
+                note = f"exact binomial test: fewer than {_EXACT_BELOW} discordant pairs"
+            else:
+                result = inference.mcnemar_test(only_from, only_to)
+                note = ""
+            if result.note:
+                note = f"{note}; {result.note}" if note else str(result.note)
+            rows.append(
+                {
+                    **common,
+                    "design": "paired",
+                    "test": str(result.test),
+                    "n_from": a1,
+                    "base_from": pairs,
+                    "n_to": a2,
+                    "base_to": pairs,
+                    "only_from": only_from,
+                    "only_to": only_to,
+                    "percent_from": 100.0 * a1 / pairs,
+                    "percent_to": 100.0 * a2 / pairs,
+                    "difference": 100.0 * (a2 - a1) / pairs,
+                    "diff_lower": float("nan"),
+                    "diff_upper": float("nan"),
+                    "statistic": _num(result.statistic),
+                    "z": _num(result.z),
+                    "df": _num(result.df),
+                    "p_value": _num(result.p_value),
+                    "note": note,
+                }
+            )
+    tests = pd.DataFrame(rows, columns=list(_TEST_COLUMNS))
+    for column in ("item", "item_label", "comparison", "design", "test", "note"):
+        tests[column] = tests[column].astype("string")
+    for column in ("wave_from", "wave_to"):
+        tests[column] = tests[column].astype("int64")
+    return _finish_types(
+        tests,
+        ("n_from", "base_from", "n_to", "base_to", "only_from", "only_to"),
+        (
+            "percent_from",
+            "percent_to",
+            "difference",
+            "diff_lower",
+            "diff_upper",
+            "statistic",
+            "z",
+            "df",
+            "p_value",
+        ),
+    )
