@@ -26,6 +26,12 @@ def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
     out = frame.copy()
     for column in out.columns:
         series = out[column]
-        if pd.api.types.is_object_dtype(series) or pd.api.types.is_string_dtype(series):
+        if isinstance(series.dtype, pd.CategoricalDtype):
+            renamed = [neutralise_cell(c) for c in series.cat.categories]
+            if len(set(renamed)) == len(renamed):
+                out[column] = series.cat.rename_categories(renamed)
+            else:  # a quoted label would collide with an existing one: fall back to text
+                out[column] = series.astype(object).map(neutralise_cell, na_action="ignore")
+        elif pd.api.types.is_object_dtype(series) or pd.api.types.is_string_dtype(series):
             out[column] = series.map(neutralise_cell, na_action="ignore").astype(series.dtype)
     return out
