@@ -9,6 +9,7 @@ and their R equivalents are described in ``docs/methods.md`` and checked against
 
 from __future__ import annotations
 
+import reprlib
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -114,13 +115,18 @@ def _position(mask: np.ndarray) -> str:
     return f" at position {index[0] if len(index) == 1 else index}"
 
 
+def _describe(value: float) -> str:
+    value = float(value)
+    return "a missing value" if np.isnan(value) else f"{value:g}"
+
+
 def _counts(values, name: str, what: str) -> np.ndarray:
     """``values`` as a float array of whole, non-negative numbers, or an AnalysisError."""
     try:
         array = np.asarray(values, dtype=float)
     except (TypeError, ValueError):
         raise AnalysisError(
-            f"{name} ({what}) must be numbers; found {values!r}. "
+            f"{name} ({what}) must be numbers; found {reprlib.repr(values)}. "
             "Fix: pass counts as integers, e.g. 12."
         ) from None
     if array.size == 0:
@@ -129,7 +135,7 @@ def _counts(values, name: str, what: str) -> np.ndarray:
     if bad.any():
         raise AnalysisError(
             f"{name} ({what}) must be whole numbers{_position(bad)}; "
-            f"found {array[bad].flat[0]!r}. Fix: drop or fill missing counts first."
+            f"found {_describe(array[bad].flat[0])}. Fix: drop or fill missing counts first."
         )
     bad = array < 0
     if bad.any():
@@ -297,13 +303,13 @@ def _weighted_inputs(y, weights, clusters):
     if bad.any():
         raise AnalysisError(
             f"y must be 1 (yes) or 0 (no) for every respondent{_position(bad)}; "
-            f"found {y_arr[bad][0]!r}. Fix: leave out respondents who did not answer and "
+            f"found {_describe(y_arr[bad][0])}. Fix: leave out respondents who did not answer and "
             "recode the answer as 0/1."
         )
     bad = ~np.isfinite(w_arr) | (w_arr <= 0)
     if bad.any():
         raise AnalysisError(
-            f"weights must be positive numbers{_position(bad)}; found {w_arr[bad][0]!r}. "
+            f"weights must be positive numbers{_position(bad)}; found {_describe(w_arr[bad][0])}. "
             "Fix: leave out respondents with no weight."
         )
     codes = None
@@ -561,9 +567,11 @@ def mcnemar_test(b, c, correction: bool = True) -> TestResult:
 def mcnemar_exact(b, c) -> TestResult:
     """Exact McNemar test: a two-sided binomial test of b successes in b + c trials at ½.
 
-    For few discordant pairs, where the chi-square version is unreliable (e.g. Fagerland,
-    M.W., Lydersen, S. & Laake, P. (2013) BMC Medical Research Methodology 13:91). Equals
-    R's ``binom.test(b, b + c)$p.value``; ``statistic`` is b. NaN where b + c = 0.
+    Conditional on the number of informants who changed, b is Binomial(b + c, ½) when nothing
+    changed overall, so the p-value needs no large-sample approximation; it is conservative
+    (Fagerland, M.W., Lydersen, S. & Laake, P. (2013) BMC Medical Research Methodology
+    13:91). Use it when few informants changed answer. Equals R's
+    ``binom.test(b, b + c)$p.value``; ``statistic`` is b. NaN where b + c = 0.
     """
     scalar = _is_scalar(b, c)
     b = _counts(b, "b", "the informants who changed from yes to no")
