@@ -402,3 +402,12 @@ def test_validate_respondent_counts_pick_n_selections(instruments):
     assert "at most 3 selections, found 4" in problem
     problems = ins.validate_respondent(four | {"role": "boss"})
     assert len(problems) == 2
+
+
+def test_each_load_returns_fresh_objects():
+    # Packaged YAML is parsed once and cached; the objects built from it must not be shared.
+    first = instrument.load("ki2017")
+    first.variable("role").labels["director"] = "changed by a caller"
+    second = instrument.load("ki2017")
+    assert second.variable("role").labels["director"] == "Director/assistant director"
+    assert second == instrument.load("ki2017")

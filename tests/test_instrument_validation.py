@@ -191,3 +191,11 @@ def test_a_wave_given_as_true_is_not_a_year(tmp_path):
     bad.write_text(text.replace("wave: 2020", "wave: true"), encoding="utf-8")
     with pytest.raises(InstrumentError, match="wave True is not an integer year"):
         instrument.load_file(bad)
+
+
+def test_a_dont_know_code_that_repeats_an_option_is_rejected(tmp_path):
+    text = (FIXTURES / "good_minimal.yaml").read_text(encoding="utf-8")
+    bad = tmp_path / "dont_know_twice.yaml"
+    bad.write_text(text.replace("{code: dont_know,", "{code: very,"), encoding="utf-8")
+    with pytest.raises(InstrumentError, match=r"scale 'barrier', dont_know: code 'very' is both"):
+        instrument.load_file(bad)

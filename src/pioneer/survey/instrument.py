@@ -17,6 +17,7 @@ Packaged instruments live in ``pioneer/data/instruments/<id>.yaml``.
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -318,9 +319,8 @@ def load(name: str) -> Instrument:
             f"there is no packaged instrument {name!r}{_close(name, names)}. "
             f"Fix: use one of {', '.join(names)}, or load your own file with load_file(path)"
         )
-    resource = resources.files(_PACKAGE) / _FOLDER / f"{name}.yaml"
     label = f"pioneer/data/{_FOLDER}/{name}.yaml"
-    instrument = _parse(resource.read_text(encoding="utf-8"), label)
+    instrument = _build(_packaged_yaml(name), label)
     if instrument.id != name:
         raise _error(
             label,
@@ -329,6 +329,17 @@ def load(name: str) -> Instrument:
             f"set `id: {name}` or rename the file",
         )
     return instrument
+
+
+@functools.cache
+def _packaged_yaml(name: str) -> Any:
+    """The parsed YAML of a packaged instrument, read once per process.
+
+    Parsing is the slow part of loading; building the objects from the parsed data is
+    cheap and never changes it, so each ``load`` still returns fresh objects.
+    """
+    resource = resources.files(_PACKAGE) / _FOLDER / f"{name}.yaml"
+    return _read_yaml(resource.read_text(encoding="utf-8"), f"pioneer/data/{_FOLDER}/{name}.yaml")
 
 
 def load_file(path: str | Path) -> Instrument:
@@ -348,7 +359,7 @@ def load_file(path: str | Path) -> Instrument:
         raise InstrumentError(
             f"{path}: the instrument file is not UTF-8 text. Fix: save it as UTF-8"
         ) from None
-    return _parse(text, str(path))
+    return _build(_read_yaml(text, str(path)), str(path))
 
 
 def check_consistent(instruments: Iterable[Instrument]) -> None:
@@ -500,7 +511,7 @@ def _wording(value: Any, file: str, where: str | None) -> str:
     return value
 
 
-def _parse(text: str, file: str) -> Instrument:
+def _read_yaml(text: str, file: str) -> Any:
     try:
         raw = yaml.safe_load(text)
     except yaml.YAMLError as exc:
@@ -513,6 +524,11 @@ def _parse(text: str, file: str) -> Instrument:
             f"not valid YAML{line} ({problem})",
             "check the indentation and quote text containing ': ' or '#'",
         ) from None
+    return raw
+
+
+def _build(raw: Any, file: str) -> Instrument:
+    """Check the parsed YAML and build the instrument; never modifies ``raw``."""
     top = _mapping(raw, file, None, "the instrument file")
     _check_keys(top, file, None, _TOP_REQUIRED, _TOP_OPTIONAL, "the instrument")
 
@@ -644,7 +660,7 @@ def _parse_options(
     default_source: str,
 ) -> tuple[Option, ...]:
     """Parse a list of options or rows; rows and options inherit the question's wording."""
-    plural = f"{noun}s" if noun != "row" else "rows"
+    plural = f"{noun}s"
     if not isinstance(raw, list) or not raw:
         raise _error(file, where, f"there are no {plural}", f"list at least one under `{plural}:`")
     options: list[Option] = []
