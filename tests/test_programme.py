@@ -478,3 +478,40 @@ def test_a_name_shared_by_two_sites_is_caught(copy):
         handle.write("leeds,Kent,made up,\n")
     with pytest.raises(RegistryError, match="used by both 'kent' and 'leeds'"):
         load_folder(copy)
+
+
+@pytest.mark.parametrize(
+    ("file", "row", "column", "value", "message"),
+    [
+        ("areas.csv", 0, "share_of_lad_lsoas", "1.5", "not a share"),
+        ("areas.csv", 0, "lsoas_in_lad", "many", "not a count"),
+        ("areas.csv", 0, "utla19cd", "K10000016", "not a GSS code"),
+        ("areas.csv", 0, "coverage", "most", "unknown value; found 'most'"),
+        ("sites.csv", 0, "site_id", "Bad Id", "not an identifier"),
+        ("sites.csv", 0, "announced", "27/01/2015", "not an ISO date"),
+        ("sites.csv", 0, "programme_wave", "two", "not a whole number"),
+        ("sites.csv", 0, "name", "", "a required value is blank"),
+        ("organisations.csv", 0, "organisation_type", "trust", "unknown value"),
+        ("organisations.csv", 0, "site_id", "atlantis", "unknown site id"),
+        ("ccgs.csv", 0, "ccg15cd", "E38000217", "not a July 2015 CCG code"),
+    ],
+)
+def test_a_bad_cell_is_reported_with_its_place(copy, file, row, column, value, message):
+    _edit(copy, file, lambda f: f.loc.__setitem__((row, column), value))
+    with pytest.raises(DataFileError) as caught:
+        load_folder(copy)
+    text = str(caught.value)
+    assert f"{file}, row {row + 2}, column '{column}'" in text
+    assert message in text
+
+
+def test_a_missing_column_is_caught(copy):
+    _edit(copy, "areas.csv", lambda f: f.drop(columns=["coverage"]))
+    with pytest.raises(DataFileError, match=r"column 'coverage'.*required column missing"):
+        load_folder(copy)
+
+
+def test_a_programme_file_must_hold_one_row(copy):
+    _edit(copy, "programme.csv", lambda f: f.iloc[0:0])
+    with pytest.raises(DataFileError, match="exactly one row"):
+        load_folder(copy)
