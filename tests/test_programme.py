@@ -515,3 +515,10 @@ def test_a_programme_file_must_hold_one_row(copy):
     _edit(copy, "programme.csv", lambda f: f.iloc[0:0])
     with pytest.raises(DataFileError, match="exactly one row"):
         load_folder(copy)
+
+
+def test_the_programme_repr_is_short(pioneers):
+    assert repr(pioneers) == (
+        "Programme(id='pioneers', name='Integrated Care and Support Pioneers', sites=25, "
+        "programme_waves=2, areas=83)"
+    )

@@ -86,6 +86,12 @@ class Programme:
                 )
         object.__setattr__(self, "_names", MappingProxyType(index))
 
+    def __repr__(self) -> str:
+        return (
+            f"Programme(id={self.id!r}, name={self.name!r}, sites={len(self.sites)}, "
+            f"programme_waves={len(self.waves)}, areas={len(self.areas)})"
+        )
+
     @property
     def site_ids(self) -> tuple[str, ...]:
         """Every site id, in registry order."""
