@@ -537,6 +537,22 @@ def test_every_value_is_a_valid_code(survey):
     assert r.notna().all().all()
 
 
+@pytest.mark.parametrize("wave", WAVES)
+def test_answers_fit_the_packaged_instrument(survey, wave):
+    """Every item is a variable of that wave's instrument and every respondent passes its
+    checks (answer codes, at most three objectives)."""
+    from pioneer.survey import instrument
+
+    questionnaire = instrument.load(f"ki{wave}")
+    rows = survey.responses[survey.responses["wave"] == wave]
+    assert set(rows["item"]) == set(questionnaire.items())
+    problems = []
+    for rid, group in rows.groupby("respondent_id"):
+        given = dict(zip(group["item"], group["value"], strict=True))
+        problems += [(rid, p) for p in questionnaire.validate_respondent(given)]
+    assert problems == []
+
+
 def test_2016_only_questions(survey):
     for wave in (2017, 2018):
         for stem in ("policy_helpfulness.", "involvement.", "achievements", "challenge"):
