@@ -117,6 +117,7 @@ def generate(seed: int = 2019) -> SyntheticSurvey:
         for item, value in answers[rid].items()
     ]
     responses = response_frame.normalise(pd.DataFrame(rows, columns=response_frame.COLUMNS))
+    _extra_invitations(rng, people)
     return SyntheticSurvey(
         responses=responses,
         mailing_list=_mailing_frame(rng, people + never),
@@ -489,13 +490,17 @@ def _comments(rng, group, answers: dict[str, dict[str, str]]) -> None:
 # --- mailing list and waves -----------------------------------------------------------------
 
 
-def _mailing_frame(rng: np.random.Generator, people: list[_Person]) -> pd.DataFrame:
-    """One row per invited informant per wave with the Table I list sizes."""
+def _extra_invitations(rng: np.random.Generator, people: list[_Person]) -> None:
+    """List some participants in waves they did not complete as well."""
     for pattern, extra in targets.EXTRA_INVITATIONS.items():
         group = [p for p in people if p.completed == pattern]
         for wave, n in extra.items():
             for j in rng.permutation(len(group))[:n]:
                 group[int(j)].invited.add(wave)
+
+
+def _mailing_frame(rng: np.random.Generator, people: list[_Person]) -> pd.DataFrame:
+    """One row per invited informant per wave with the Table I list sizes."""
     rows = [
         (wave, p.panel_id, p.site, p.org, "complete" if wave in p.completed else "no_response")
         for p in people
