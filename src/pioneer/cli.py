@@ -1,16 +1,56 @@
-"""The ``pioneer`` command: a thin layer over the library."""
+"""The ``pioneer`` command: a thin layer over the library.
+
+Every command parses its options, calls library functions and hands the
+results to ``pioneer.reports``. Errors a user can fix (``PioneerError``) print
+as ``ErrorName: message`` without a traceback and exit with status 2.
+"""
 
 from __future__ import annotations
 
 import sys
+from pathlib import Path
+from typing import Annotated
 
 import typer
 
 from pioneer.errors import PioneerError
 
 app = typer.Typer(
-    help="Evaluate integrated health and social care programmes.", no_args_is_help=True
+    help="Evaluate integrated health and social care programmes.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
 )
+programme_app = typer.Typer(
+    help="The programme registry: sites, waves, areas.", no_args_is_help=True
+)
+survey_app = typer.Typer(
+    help="The key-informant survey: tables, figures, imports.", no_args_is_help=True
+)
+import_app = typer.Typer(
+    help="Import a wave of responses into the workspace.", no_args_is_help=True
+)
+app.add_typer(programme_app, name="programme")
+app.add_typer(survey_app, name="survey")
+survey_app.add_typer(import_app, name="import")
+
+WorkspaceOption = Annotated[
+    Path, typer.Option("--workspace", "-w", help="Workspace folder (responses, mailing lists).")
+]
+FormatOption = Annotated[
+    str, typer.Option("--format", "-f", help="terminal, csv, md or xlsx (figures: svg or png).")
+]
+OutOption = Annotated[Path | None, typer.Option("--output", "-o", help="File to write.")]
+PanelOption = Annotated[
+    int,
+    typer.Option("--panel", help="Keep informants present in at least this many waves (0 = all)."),
+]
+EqualSitesOption = Annotated[
+    bool, typer.Option("--equal-sites", help="Weight every site equally within a wave.")
+]
+ThresholdOption = Annotated[
+    int | None,
+    typer.Option("--threshold", help="Suppress counts below this (default 5; 0 shows all)."),
+]
 
 
 @app.callback()
@@ -26,10 +66,226 @@ def version() -> None:
     typer.echo(__version__)
 
 
-def main() -> None:
+@programme_app.command("sites")
+def programme_sites(
+    programme: Annotated[str, typer.Option(help="Programme registry name.")] = "pioneers",
+    fmt: FormatOption = "terminal",
+    output: OutOption = None,
+) -> None:
+    """List a programme's sites with their programme wave and local authorities."""
+    from pioneer import programme as registry
+
+    result = registry.sites_table(registry.load(programme))
+    _emit(result, fmt, output)
+
+
+def _options(panel: int, equal_sites: bool, threshold: int | None):
+    from pioneer.survey.analysis import Options
+
+    return Options.build(panel=panel, equal_sites=equal_sites, threshold=threshold)
+
+
+def _parse_waves(text: str | None) -> tuple[int, ...] | None:
+    if not text:
+        return None
+    try:
+        return tuple(int(part) for part in text.split(",") if part.strip())
+    except ValueError:
+        raise typer.BadParameter(f"waves are years separated by commas, got {text!r}") from None
+
+
+@survey_app.command("tables")
+def survey_tables(
+    wave: Annotated[int | None, typer.Option(help="One survey wave (year); default all.")] = None,
+    workspace: WorkspaceOption = Path("workspace"),
+    panel: PanelOption = 0,
+    equal_sites: EqualSitesOption = False,
+    threshold: ThresholdOption = None,
+    fmt: FormatOption = "terminal",
+    output: OutOption = None,
+) -> None:
+    """Print (or write) the full set of survey tables."""
+    from pioneer import workspace as ws
+    from pioneer.survey import analysis
+
+    data = ws.load(workspace)
+    waves = (wave,) if wave is not None else None
+    results = analysis.table_set(data, waves=waves, options=_options(panel, equal_sites, threshold))
+    _emit_many(results, fmt, output)
+
+
+@survey_app.command("table")
+def survey_table(
+    name: Annotated[str, typer.Argument(help="Table name; `pioneer survey list` shows them.")],
+    waves: Annotated[str | None, typer.Option(help="Survey waves, e.g. 2016,2017,2018.")] = None,
+    workspace: WorkspaceOption = Path("workspace"),
+    panel: PanelOption = 0,
+    equal_sites: EqualSitesOption = False,
+    threshold: ThresholdOption = None,
+    fmt: FormatOption = "terminal",
+    output: OutOption = None,
+) -> None:
+    """Print (or write) one named survey table."""
+    from pioneer import workspace as ws
+    from pioneer.survey import analysis
+
+    data = ws.load(workspace)
+    result = analysis.table(
+        name, data, waves=_parse_waves(waves), options=_options(panel, equal_sites, threshold)
+    )
+    _emit(result, fmt, output)
+
+
+@survey_app.command("figure")
+def survey_figure(
+    name: Annotated[str, typer.Argument(help="progress, barriers or facilitators.")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="SVG or PNG file to write.")],
+    waves: Annotated[str | None, typer.Option(help="Survey waves, e.g. 2016,2017,2018.")] = None,
+    workspace: WorkspaceOption = Path("workspace"),
+    panel: PanelOption = 0,
+    equal_sites: EqualSitesOption = False,
+    threshold: ThresholdOption = None,
+) -> None:
+    """Draw a trend figure (with its data table beside it)."""
+    from pioneer import reports
+    from pioneer import workspace as ws
+    from pioneer.survey import analysis
+
+    data = ws.load(workspace)
+    result = analysis.figure_data(
+        name, data, waves=_parse_waves(waves), options=_options(panel, equal_sites, threshold)
+    )
+    for path in reports.trend_figure(result, output):
+        typer.echo(f"wrote {path}")
+
+
+@survey_app.command("list")
+def survey_list() -> None:
+    """List the named tables and figures."""
+    from pioneer.survey import analysis
+
+    for name, description in analysis.catalogue().items():
+        typer.echo(f"{name:<22} {description}")
+
+
+def _import(kind: str, file: Path, wave: int, workspace: Path, replace: bool, **kwargs) -> None:
+    from pioneer import workspace as ws
+    from pioneer.survey import imports, instrument
+
+    data = ws.load(workspace)
+    questionnaire = instrument.load(_instrument_for(data, wave))
+    reader = {
+        "csv": imports.read_csv,
+        "qualtrics": imports.read_qualtrics,
+        "spss": imports.read_spss,
+        "stata": imports.read_stata,
+    }[kind]
+    frame = reader(file, instrument=questionnaire, **kwargs)
+    updated = ws.with_wave(data, frame, replace=replace)
+    ws.save(updated, workspace)
+    people = frame["respondent_id"].nunique()
+    typer.echo(f"imported {people} respondents ({len(frame)} answers) for wave {wave}")
+
+
+def _instrument_for(data, wave: int) -> str:
+    rows = data.waves[data.waves["wave"] == wave]
+    return str(rows["instrument"].iloc[0]) if len(rows) else f"ki{wave}"
+
+
+ReplaceOption = Annotated[bool, typer.Option(help="Overwrite the wave's existing responses.")]
+WaveOption = Annotated[int, typer.Option(help="Survey wave (year) the file holds.")]
+
+
+@import_app.command("qualtrics")
+def import_qualtrics(
+    file: Path,
+    mapping: Annotated[Path, typer.Option(help="Mapping of Qualtrics columns to item codes.")],
+    wave: WaveOption,
+    workspace: WorkspaceOption = Path("workspace"),
+    replace: ReplaceOption = False,
+) -> None:
+    """Import a Qualtrics CSV export (three header rows)."""
+    _import("qualtrics", file, wave, workspace, replace, mapping=mapping)
+
+
+@import_app.command("csv")
+def import_csv(
+    file: Path,
+    wave: WaveOption,
+    workspace: WorkspaceOption = Path("workspace"),
+    replace: ReplaceOption = False,
+) -> None:
+    """Import Pioneer's own CSV (long or wide layout, detected from the header)."""
+    _import("csv", file, wave, workspace, replace)
+
+
+@import_app.command("spss")
+def import_spss(
+    file: Path,
+    wave: WaveOption,
+    workspace: WorkspaceOption = Path("workspace"),
+    replace: ReplaceOption = False,
+) -> None:
+    """Import an SPSS .sav file (wide layout)."""
+    _import("spss", file, wave, workspace, replace)
+
+
+@import_app.command("stata")
+def import_stata(
+    file: Path,
+    wave: WaveOption,
+    workspace: WorkspaceOption = Path("workspace"),
+    replace: ReplaceOption = False,
+) -> None:
+    """Import a Stata .dta file (wide layout)."""
+    _import("stata", file, wave, workspace, replace)
+
+
+@app.command()
+def demo(
+    out: Annotated[Path, typer.Option(help="Folder for the tables and figures.")] = Path("out"),
+    workspace: WorkspaceOption = Path("workspace"),
+    seed: Annotated[int, typer.Option(help="Seed of the synthetic panel.")] = 2019,
+) -> None:
+    """Build the demo workspace and write every table and figure."""
+    from pioneer import demo as demo_job
+
+    summary = demo_job.run(out=out, workspace=workspace, seed=seed)
+    from rich.console import Console
+
+    demo_job.print_summary(summary, Console())
+
+
+def _emit(result, fmt: str, output: Path | None) -> None:
+    _emit_many([result], fmt, output)
+
+
+def _emit_many(results, fmt: str, output: Path | None) -> None:
+    from pioneer import reports
+
+    fmt = fmt.lower()
+    if fmt not in ("terminal", "csv", "md", "xlsx"):
+        raise typer.BadParameter(f"--format must be terminal, csv, md or xlsx; got {fmt!r}")
+    if fmt == "terminal":
+        for result in results:
+            reports.to_terminal(result)
+        return
+    if output is None:
+        raise typer.BadParameter(f"--format {fmt} needs --output FILE")
+    if fmt == "xlsx":
+        written = [reports.to_xlsx(results, output)]
+    elif len(results) == 1:
+        written = reports.render(results[0], fmt, output)
+    else:  # several tables: --output names a folder
+        written = reports.write_all(results, output, formats=(fmt,))
+    for path in written:
+        typer.echo(f"wrote {path}")
+
+
+def main(argv: list[str] | None = None) -> None:
     """Entry point: user errors print ``ErrorName: message`` and exit 2."""
     try:
-        app(standalone_mode=False)
+        app(args=argv)
     except PioneerError as error:
         typer.echo(f"{type(error).__name__}: {error}", err=True)
         sys.exit(2)

@@ -21,6 +21,8 @@ class Suppression:
     columns: tuple[str, ...] = ()
 
     def describe(self) -> str:
+        if self.threshold <= 1:
+            return "Small-number suppression is off: every count is shown."
         if self.cells_suppressed == 0:
             return f"No cells below the threshold of {self.threshold}."
         return (
