@@ -204,3 +204,122 @@ def test_malformed_file_is_rejected(name, names_file, row, column, fragments):
     assert error.problems[0].row == row
     # Contact details are never echoed back, even from a rejected file.
     assert "a.person@" not in message
+
+
+LONG = "respondent_id,panel_id,wave,site,org_type,item,value\n"
+
+# (reader, file content, row, column, fragments): small cases written on the fly.
+INLINE = [
+    (
+        "long",
+        LONG.replace("value\n", "value,email\n") + "R_1,KI-1,2018,kent,LA,role,director,x@y.z\n",
+        1,
+        "email",
+        ["unexpected column in a long response file"],
+    ),
+    (
+        "long",
+        LONG + "R_1,KI-1,2018,kent,LA,role,\n",
+        2,
+        "value",
+        ["the value is blank", "an unanswered item has no row"],
+    ),
+    (
+        "long",
+        LONG + "R_1,KI-1,2018,kent,LA,site,kent\n",
+        2,
+        "item",
+        ["'site' is a respondent column, not an item"],
+    ),
+    (
+        "long",
+        "respondent_id,panel_id,wave,site,site,item,value\nR_1,KI-1,2018,kent,LA,role,director\n",
+        1,
+        "site",
+        ["the header names this column twice"],
+    ),
+    (
+        "long",
+        LONG + 'R_1,KI-1,2018,kent,LA,comments,"unclosed\n',
+        2,
+        None,
+        ["not valid CSV"],
+    ),
+    (
+        "wide",
+        "respondent_id,panel_id,wave,site,org_type,initiatives.mdt\nR_1,KI-1,2018,kent,LA,yes\n",
+        2,
+        "initiatives.mdt",
+        ["'initiatives.mdt' is a tick box", "'yes'", "1 (selected) or 0 (not selected)"],
+    ),
+    (
+        "wide",
+        "respondent_id,panel_id,wave,site,org_type,progress.costs,progress_costs\n"
+        "R_1,KI-1,2018,kent,LA,some,some\n",
+        None,
+        "progress_costs",
+        ["two columns hold item 'progress.costs'"],
+    ),
+    (
+        "wide",
+        "respondent_id,panel_id,wave,site,org_type,role\n,KI-1,2018,kent,LA,director\n",
+        2,
+        "respondent_id",
+        ["the respondent id is blank"],
+    ),
+    (
+        "wide",
+        "respondent_id,panel_id,wave,site,org_type,role\nR_1,,2018,kent,LA,director\n",
+        2,
+        "panel_id",
+        ["the panel id is blank", "pseudonymous panel id"],
+    ),
+    (
+        "wide",
+        "respondent_id,panel_id,wave,role\nR_1,KI-1,2018,director\n",
+        1,
+        None,
+        ["required columns missing: site, org_type"],
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("reader", "content", "row", "column", "fragments"),
+    INLINE,
+    ids=[f"{c[0]}-{i}" for i, c in enumerate(INLINE)],
+)
+def test_small_malformed_files(tmp_path, reader, content, row, column, fragments):
+    path = tmp_path / "responses.csv"
+    path.write_text(content, encoding="utf-8")
+    read = imports.read_csv_long if reader == "long" else imports.read_csv_wide
+    with pytest.raises(DataFileError) as caught:
+        read(path, "ki2018")
+    assert (caught.value.row, caught.value.column) == (row, column)
+    for fragment in fragments:
+        assert fragment in str(caught.value)
+
+
+def test_qualtrics_wave_must_match_the_instrument():
+    with pytest.raises(
+        DataFileError, match=r"wave 2017 does not match instrument ki2018"
+    ) as caught:
+        imports.read_qualtrics(QUALTRICS, MAPPING, "ki2018", wave=2017)
+    assert Path(caught.value.file).name == "qualtrics_ki2018.csv"
+
+
+def test_mapping_must_name_the_panel_id_column(tmp_path):
+    text = MAPPING.read_text(encoding="utf-8").replace("ExternalReference,panel_id,\n", "")
+    (tmp_path / "map.csv").write_text(text, encoding="utf-8")
+    with pytest.raises(DataFileError, match="does not say which column holds panel_id"):
+        imports.read_qualtrics(QUALTRICS, tmp_path / "map.csv", "ki2018")
+
+
+def test_mapping_recode_to_an_unknown_code(tmp_path):
+    text = MAPPING.read_text(encoding="utf-8").replace("2=LA; 3=NHS provider", "2=LA; 3=NHS")
+    (tmp_path / "map.csv").write_text(text, encoding="utf-8")
+    with pytest.raises(DataFileError) as caught:
+        imports.read_qualtrics(QUALTRICS, tmp_path / "map.csv", "ki2018")
+    assert caught.value.column == "value_map"
+    assert "recodes '3' to a code 'org_type' does not have" in str(caught.value)
+    assert "did you mean 'NHS provider'" in str(caught.value)

@@ -141,17 +141,17 @@ def write_spss(frame: pd.DataFrame, path: str | Path, instrument: Instrument | s
     ins = _instrument(instrument)
     names = spss_names(ins)
     long = response_frame.normalise(frame)
-    unknown = sorted(set(long["item"].astype(str)) - set(names))
-    if unknown:
-        raise AnalysisError(
-            f"the frame holds items that instrument {ins.id} does not define: "
-            f"{', '.join(unknown[:5])}. Fix: export with the instrument of the frame's wave"
-        )
     waves = sorted(set(long["wave"].tolist()))
     if waves and waves != [ins.wave]:
         raise AnalysisError(
             f"the frame holds waves {waves} but instrument {ins.id} is for {ins.wave}. "
             "Fix: export one wave at a time with its instrument"
+        )
+    unknown = sorted(set(long["item"].astype(str)) - set(names))
+    if unknown:
+        raise AnalysisError(
+            f"the frame holds items that instrument {ins.id} does not define: "
+            f"{', '.join(unknown[:5])}. Fix: export with the instrument of the frame's wave"
         )
     wide = response_frame.to_wide(long) if len(long) else pd.DataFrame()
     out = pd.DataFrame(index=range(len(wide)))
@@ -192,7 +192,7 @@ def write_spss(frame: pd.DataFrame, path: str | Path, instrument: Instrument | s
         pyreadstat.write_sav(
             out,
             temp,
-            file_label=_cut(f"{ins.title} ({ins.id})", 64),
+            file_label=_cut(f"{ins.id}: {ins.title}", 64),
             column_labels=labels,
             variable_value_labels=value_labels,
             variable_measure=measure,

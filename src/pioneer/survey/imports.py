@@ -206,7 +206,12 @@ def _shown(value: object) -> object:
 
 def _suggest(name: str, candidates: Iterable[str]) -> str | None:
     """``did you mean 'x'?`` for the closest candidate, or ``None``."""
-    close = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.6)
+    options = list(candidates)
+    folded = name.strip().lower()
+    close = [c for c in options if c.lower() == folded]
+    close = close or [c for c in options if folded and c.lower().startswith(folded)][:2]
+    if len(close) != 1:
+        close = difflib.get_close_matches(name, options, n=1, cutoff=0.6)
     return f"did you mean {close[0]!r}?" if close else None
 
 
