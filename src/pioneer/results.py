@@ -36,12 +36,22 @@ class Layout:
     """How to show a tidy table as a grid: which columns go down, which across.
 
     ``rows`` and ``columns`` name dimension columns of the tidy frame; ``values``
-    names the statistic shown in the cells (usually ``percent``).
+    names the statistic shown in the cells (usually ``percent``), or several
+    statistics side by side when there are no column dimensions (Table I:
+    mailing list, participants, response rate). ``headings`` overrides the
+    heading of a dimension or statistic column (``("base", "Mailing list n")``).
     """
 
     rows: tuple[str, ...]
     columns: tuple[str, ...] = ()
-    values: str = "percent"
+    values: str | tuple[str, ...] = "percent"
+    headings: tuple[tuple[str, str], ...] = ()
+
+    def statistics(self) -> tuple[str, ...]:
+        return (self.values,) if isinstance(self.values, str) else tuple(self.values)
+
+    def heading(self, name: str) -> str | None:
+        return dict(self.headings).get(name)
 
 
 @dataclass(frozen=True, eq=False)

@@ -90,7 +90,7 @@ def render(
         path.with_suffix(f".{kind}"),
         series=layout.rows[0],
         x=layout.columns[0],
-        value=layout.values,
+        value=layout.statistics()[0],
     )
 
 

@@ -88,7 +88,7 @@ def format_value(value: object, statistic: str | None = None) -> str:
     if value is None:
         return ""
     if isinstance(value, bool):
-        return str(value)
+        return "X" if value else ""
     if isinstance(value, int):
         return str(value)
     if isinstance(value, float):
@@ -139,13 +139,21 @@ class Grid:
     column_statistics: tuple[str | None, ...]
     base_row: tuple[object, ...] | None = None
     base_column: tuple[object, ...] | None = None
+    headings: tuple[tuple[str, str], ...] = ()
 
     def column_headers(self) -> list[str]:
         """Flat header text for each value column."""
+        named = dict(self.headings)
         return [
-            key_label(key) if self.column_dims else statistic_label(str(key[0]))
+            key_label(key)
+            if self.column_dims
+            else named.get(str(key[0]), statistic_label(str(key[0])))
             for key in self.column_keys
         ]
+
+    def dimension_heading(self, dimension: str) -> str:
+        """Heading of a row-dimension column (the layout's override, else the glossary's)."""
+        return dict(self.headings).get(dimension, dimension_label(dimension))
 
 
 def build_grid(result: TableResult) -> Grid:
@@ -157,23 +165,27 @@ def build_grid(result: TableResult) -> Grid:
     _check_layout(result, layout)
     row_dims = tuple(layout.rows)
     column_dims = tuple(layout.columns)
+    statistics = layout.statistics()
     row_keys = _ordered_keys(frame, row_dims)
     cells_by_key: dict[tuple[Hashable, Hashable], object] = {}
-    column_keys = _ordered_keys(frame, column_dims) if column_dims else ((layout.values,),)
+    if column_dims:
+        column_keys = _ordered_keys(frame, column_dims)
+        column_part = _key_tuples(frame, column_dims)
+    else:
+        column_keys = tuple((s,) for s in statistics)
+        column_part = [()] * len(frame)
     row_part = _key_tuples(frame, row_dims)
-    column_part = (
-        _key_tuples(frame, column_dims) if column_dims else [(layout.values,)] * len(frame)
-    )
-    values = frame[layout.values].tolist()
-    for row_key, column_key, value in zip(row_part, column_part, values, strict=True):
-        cell = (row_key, column_key)
-        if cell in cells_by_key:
-            raise ValueError(
-                f"table {result.name!r}: more than one row of the frame for "
-                f"{dict(zip(row_dims + column_dims, row_key + column_key, strict=True))}; "
-                "the layout must name every dimension column of the frame"
-            )
-        cells_by_key[cell] = plain(value)
+    values = {s: frame[s].tolist() for s in statistics}
+    for index, (row_key, column_key) in enumerate(zip(row_part, column_part, strict=True)):
+        for statistic in statistics:
+            cell = (row_key, column_key if column_dims else (statistic,))
+            if cell in cells_by_key:
+                raise ValueError(
+                    f"table {result.name!r}: more than one row of the frame for "
+                    f"{dict(zip(row_dims + column_dims, row_key + column_key, strict=True))}; "
+                    "the layout must name every dimension column of the frame"
+                )
+            cells_by_key[cell] = plain(values[statistic][index])
     cells = tuple(
         tuple(cells_by_key.get((row_key, column_key)) for column_key in column_keys)
         for row_key in row_keys
@@ -184,8 +196,11 @@ def build_grid(result: TableResult) -> Grid:
         row_keys=row_keys,
         column_keys=column_keys,
         cells=cells,
-        statistic=layout.values,
-        column_statistics=(layout.values,) * len(column_keys),
+        statistic=statistics[0] if len(statistics) == 1 else None,
+        column_statistics=(
+            (statistics[0],) * len(column_keys) if column_dims else tuple(statistics)
+        ),
+        headings=tuple(layout.headings),
     )
     return _attach_bases(grid, result.bases)
 
@@ -263,7 +278,7 @@ def _frame_grid(frame: pd.DataFrame) -> Grid:
 
 
 def _check_layout(result: TableResult, layout: Layout) -> None:
-    named = (*layout.rows, *layout.columns, layout.values)
+    named = (*layout.rows, *layout.columns, *layout.statistics())
     missing = [c for c in named if c not in result.frame.columns]
     if missing:
         raise ValueError(
@@ -272,6 +287,11 @@ def _check_layout(result: TableResult, layout: Layout) -> None:
         )
     if not layout.rows:
         raise ValueError(f"table {result.name!r}: the layout needs at least one row dimension")
+    if layout.columns and len(layout.statistics()) > 1:
+        raise ValueError(
+            f"table {result.name!r}: several statistics side by side need a layout "
+            "without column dimensions"
+        )
 
 
 def _key_tuples(frame: pd.DataFrame, dims: Sequence[str]) -> list[tuple[Hashable, ...]]:

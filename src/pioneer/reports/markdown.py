@@ -5,7 +5,6 @@ from __future__ import annotations
 from pioneer.reports.grid import (
     BASE_LABEL,
     build_grid,
-    dimension_label,
     format_value,
     reader_notes,
 )
@@ -26,7 +25,7 @@ def to_markdown(result: TableResult, *, heading_level: int = 2) -> str:
     if not 1 <= heading_level <= 6:
         raise ValueError(f"heading_level must be 1-6, got {heading_level}")
     grid = build_grid(result)
-    headers = [dimension_label(d) for d in grid.row_dims] + grid.column_headers()
+    headers = [grid.dimension_heading(d) for d in grid.row_dims] + grid.column_headers()
     aligns = ["---"] * len(grid.row_dims) + ["---:"] * len(grid.column_keys)
     if grid.base_column is not None:
         headers.append(BASE_LABEL)

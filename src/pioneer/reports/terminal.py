@@ -13,7 +13,6 @@ from rich.text import Text
 from pioneer.reports.grid import (
     BASE_LABEL,
     build_grid,
-    dimension_label,
     format_value,
     reader_notes,
 )
@@ -26,7 +25,7 @@ def to_terminal(result: TableResult, console: Console | None = None) -> None:
     grid = build_grid(result)
     table = Table(title=Text(result.title, style="bold"), title_justify="left")
     for dimension in grid.row_dims:
-        table.add_column(Text(dimension_label(dimension)), justify="left")
+        table.add_column(Text(grid.dimension_heading(dimension)), justify="left")
     for header in grid.column_headers():
         table.add_column(Text(header), justify="right")
     if grid.base_column is not None:

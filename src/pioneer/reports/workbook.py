@@ -28,7 +28,6 @@ from pioneer.reports.grid import (
     PERCENT_STATISTICS,
     Grid,
     build_grid,
-    dimension_label,
     format_value,
     options_text,
     plain,
@@ -131,7 +130,7 @@ def _write_table_sheet(sheet: Worksheet, result: TableResult) -> None:
         last = level == header_levels - 1
         if last:
             for offset, dimension in enumerate(grid.row_dims):
-                _header(sheet, row, 1 + offset, dimension_label(dimension))
+                _header(sheet, row, 1 + offset, grid.dimension_heading(dimension))
         for offset, key in enumerate(grid.column_keys):
             label = format_value(key[level]) if grid.column_dims else grid.column_headers()[offset]
             _header(sheet, row, first_value_column + offset, label, right=True)
@@ -214,6 +213,8 @@ def _header(sheet: Worksheet, row: int, column: int, label: str, *, right: bool 
 
 
 def _number(sheet: Worksheet, row: int, column: int, value: object, statistic: str | None) -> None:
+    if isinstance(plain(value), bool):  # a presence cell reads as X or blank, as in print
+        value = format_value(value) or None
     cell = sheet.cell(row=row, column=column, value=_value(value))
     if statistic in PERCENT_STATISTICS or statistic in COUNT_STATISTICS:
         cell.number_format = WHOLE_NUMBER_FORMAT
@@ -223,7 +224,7 @@ def _size_columns(sheet: Worksheet, grid: Grid) -> None:
     widths = {}
     for offset, dimension in enumerate(grid.row_dims, start=1):
         longest = max(
-            [len(dimension_label(dimension))]
+            [len(grid.dimension_heading(dimension))]
             + [len(format_value(k[offset - 1])) for k in grid.row_keys]
         )
         widths[offset] = min(max(longest + 2, 10), 60)
