@@ -308,3 +308,32 @@ def test_pseudonymous_panel_ids_pass(ki2018, tmp_path, panel_id):
         encoding="utf-8",
     )
     assert imports.read_csv_long(tmp_path / "p.csv", ki2018)["panel_id"].tolist() == [panel_id]
+
+
+def test_spreadsheet_quirks_are_tolerated_and_rows_still_count(ki2018, tmp_path):
+    """Trailing empty columns (Excel) and blank lines are ignored; a blank line still
+    counts as a spreadsheet row, so the bad value below is on row 5."""
+    (tmp_path / "q.csv").write_text(
+        "respondent_id,panel_id,wave,site,org_type,item,value,,\n"
+        "R_1,KI-1,2018,kent,LA,role,director,,\n"
+        "\n"
+        "R_1,KI-1,2018,kent,LA,progress.costs,some\n"
+        "R_1,KI-1,2018,kent,LA,progress.accessible,lots,,\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(DataFileError) as caught:
+        imports.read_csv_long(tmp_path / "q.csv", ki2018)
+    assert (caught.value.row, caught.value.value) == (5, "lots")
+    assert len(caught.value.problems) == 1
+
+
+def test_qualtrics_with_only_unfinished_responses(ki2018, tmp_path):
+    lines = QUALTRICS.read_text(encoding="utf-8-sig").splitlines(keepends=True)
+    header = lines[:3]
+    unfinished = [line for line in lines if ",40," in line]  # Progress 40: the unfinished one
+    (tmp_path / "q.csv").write_text("".join(header + unfinished), encoding="utf-8")
+    with pytest.raises(DataFileError, match="no responses left to import") as caught:
+        imports.read_qualtrics(tmp_path / "q.csv", MAPPING, ki2018)
+    assert "include_partial=True" in str(caught.value)
+    got = imports.read_qualtrics(tmp_path / "q.csv", MAPPING, ki2018, include_partial=True)
+    assert set(got["panel_id"]) == {"KI-0010"}

@@ -323,3 +323,14 @@ def test_mapping_recode_to_an_unknown_code(tmp_path):
     assert caught.value.column == "value_map"
     assert "recodes '3' to a code 'org_type' does not have" in str(caught.value)
     assert "did you mean 'NHS provider'" in str(caught.value)
+
+
+def test_yaml_mapping_for_another_instrument(tmp_path):
+    text = (FIXTURES / "qualtrics_ki2018_text_mapping.yaml").read_text(encoding="utf-8")
+    (tmp_path / "map.yaml").write_text(
+        text.replace("instrument: ki2018", "instrument: ki2017"), encoding="utf-8"
+    )
+    with pytest.raises(DataFileError, match="the mapping is for instrument ki2017, not ki2018"):
+        imports.read_qualtrics(
+            FIXTURES / "qualtrics_ki2018_text.csv", tmp_path / "map.yaml", "ki2018"
+        )

@@ -856,6 +856,7 @@ class Mapping:
 
     file: str
     columns: tuple[ColumnMap, ...]
+    instrument: str | None = None  # the instrument id the mapping was written for
 
     def target(self, name: str) -> ColumnMap | None:
         return next((c for c in self.columns if c.target == name), None)
@@ -974,10 +975,12 @@ def _mapping_yaml(path: Path) -> Mapping:
     if not isinstance(columns, dict):
         raise _fail(path, "columns must map export columns to items", column="columns")
     entries += [entry(k, v, None) for k, v in columns.items()]
-    return _checked_mapping(path, entries)
+    return _checked_mapping(path, entries, raw.get("instrument") or None)
 
 
-def _checked_mapping(path: Path, entries: list[ColumnMap]) -> Mapping:
+def _checked_mapping(
+    path: Path, entries: list[ColumnMap], instrument: str | None = None
+) -> Mapping:
     problems = _Problems(path)
     columns: dict[str, ColumnMap] = {}
     targets: dict[str, ColumnMap] = {}
@@ -1004,7 +1007,7 @@ def _checked_mapping(path: Path, entries: list[ColumnMap]) -> Mapping:
         columns[entry.column] = entry
         targets[entry.target] = entry
     problems.raise_if_any()
-    return Mapping(str(path), tuple(entries))
+    return Mapping(str(path), tuple(entries), instrument)
 
 
 def _check_mapping(
@@ -1012,6 +1015,13 @@ def _check_mapping(
 ) -> None:
     """Every mapped column exists in the export and every target and recode is known."""
     problems = _Problems(mapping.file)
+    if mapping.instrument and mapping.instrument != instrument.id:
+        raise _fail(
+            mapping.file,
+            f"the mapping is for instrument {mapping.instrument}, not {instrument.id}",
+            column="instrument",
+            fix="use the mapping written for this wave's instrument",
+        )
     items = instrument.items()
     attributes = instrument.attributes()
     for entry in mapping.columns:
@@ -1157,6 +1167,13 @@ def read_qualtrics(
                 answers.append((entry.column, entry.target, _recode(entry, raw, row, problems)))
         _fill_unticked(answers, flag_questions)
         wide.append(_Record(row, person, answers))
+    if not wide and not problems:
+        raise _fail(
+            path,
+            f"no responses left to import: {len(skipped_preview)} preview/test and "
+            f"{len(skipped_partial)} unfinished response(s) were skipped",
+            fix="pass include_partial=True to import unfinished responses",
+        )
     out = _check_wide(wide, checker)
     problems.raise_if_any()
     notes = [f"read {len(wide)} responses from {path.name}"]
@@ -1375,7 +1392,7 @@ def _check_mapping_stat(
         for t in ("panel_id", "site", "org_type")
         if mapping.target(t) is None and t in {n.lower() for n in names}
     ]
-    full = Mapping(mapping.file, (*mapping.columns, *implied))
+    full = Mapping(mapping.file, (*mapping.columns, *implied), mapping.instrument)
     _check_mapping(full, instrument, [*names, *(c.column for c in implied)], path)
 
 
