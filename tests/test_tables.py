@@ -99,8 +99,8 @@ def test_fieldwork_response_rate_with_wilson_interval():
     assert (row["ci_lower"], row["ci_upper"]) == pytest.approx(wilson(3, 7))
     assert (row["ci_lower"], row["ci_upper"]) == pytest.approx((15.821986, 74.954164))
     assert result.source.endswith("Table I")
-    assert result.layout.values == "percent"
-    assert result.bases["base"].tolist() == [7, 3]
+    assert result.layout.values == ("base", "n", "percent")
+    assert result.frame["base"].tolist() == [7, 3]
 
 
 def test_fieldwork_by_org_type():
@@ -233,7 +233,8 @@ def test_presence_matrix_marks_options_ticked_by_any_informant():
     assert (summary.sites, summary.options, summary.cells, summary.filled) == (2, 10, 20, 2)
     assert summary.percent_filled == pytest.approx(10.0)
     assert summary.sites_all == 0
-    assert result.bases["options_ticked"].tolist() == [2, 0]
+    assert result.per_site["options_ticked"].tolist() == [2, 0]
+    assert result.bases["base"].tolist() == [2, 1]
     assert result.layout.columns == ("item",)
 
 

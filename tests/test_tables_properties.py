@@ -79,9 +79,9 @@ def frames_of(result: tables.TableResult) -> list[pd.DataFrame]:
     frames = [result.frame]
     if result.bases is not None:
         frames.append(result.bases)
-    tests = getattr(result, "tests", None)
-    if tests is not None:
-        frames.append(tests)
+    for extra in ("tests", "per_site"):
+        if getattr(result, extra, None) is not None:
+            frames.append(getattr(result, extra))
     return frames
 
 

@@ -185,9 +185,14 @@ class PresenceSummary:
 
 @dataclass(frozen=True, eq=False)
 class PresenceResult(TableResult):
-    """A presence matrix (Table III) with its summary counts."""
+    """A presence matrix (Table III) with its summary counts.
+
+    ``per_site`` has ``site, base, options_ticked`` (the number of options shown
+    as present for the site; blank where the site's row is suppressed).
+    """
 
     summary: PresenceSummary | None = None
+    per_site: pd.DataFrame | None = None
 
 
 @dataclass(frozen=True, eq=False)
@@ -714,7 +719,6 @@ def fieldwork(
     table = _finish_types(table, ("n", "base", "partial"), _DEPENDENT)
     shown, record = _suppress(table, opts)
     shown, record_partial = _suppress(shown, opts, counts=("partial",), dependent=())
-    bases = _suppress_bases(table.loc[:, ["wave", *by, "base"]], opts)
     options = {**opts.record, "by": by}
     return TableResult(
         name="fieldwork" if not by else f"fieldwork_by_{'_'.join(by)}",
@@ -723,14 +727,23 @@ def fieldwork(
         frame=shown,
         method=_method(
             "Response rate = participants (completed questionnaires) / informants on the "
-            "mailing list.",
+            "mailing list (the base, shown in the table).",
             opts,
         ),
-        bases=bases,
         notes=tuple(notes),
         suppression=_combine([record, record_partial], opts.threshold),
         source=f"{PAPER} Table I",
-        layout=Layout(rows=("wave", "period_label", *by), columns=(), values="percent"),
+        layout=Layout(
+            rows=("wave", "period_label", *by),
+            columns=(),
+            values=("base", "n", "percent"),
+            headings=(
+                ("period_label", "Data collection period"),
+                ("base", "Mailing list n"),
+                ("n", "Participants n"),
+                ("percent", "Response rate %"),
+            ),
+        ),
         options=options,
     )
 
@@ -903,9 +916,9 @@ def presence_matrix(
     named in a note. ``sites`` (a frame with ``site_id`` or an iterable of ids)
     lists every site of the programme, so that absent sites can be named; without
     it, sites seen in any wave of the response frame are used. ``n``/``base`` are
-    the informants ticking / answering at the site; ``bases`` gives, per site,
-    ``base`` and ``options_ticked``. Where a site's base is suppressed, its row of
-    presence flags is blanked too.
+    the informants ticking / answering at the site; ``per_site`` gives each
+    site's base and number of options ticked. Where a site's base is suppressed,
+    its row of presence flags is blanked too.
     """
     opts = _options(panel_only, site_weights, threshold, confidence)
     everyone, people = _people(responses, opts)
@@ -1013,13 +1026,14 @@ def presence_matrix(
                 else ""
             )
         ),
-        bases=_suppress_bases(site_bases, opts),
+        bases=_suppress_bases(site_bases.loc[:, ["site", "base"]], opts),
         notes=tuple(notes),
         suppression=record,
         source=f"{PAPER} Table III",
         layout=Layout(rows=("site",), columns=("item",), values="present"),
         options={**opts.record, "question": question, "wave": int(wave)},
         summary=summary,
+        per_site=_finish_types(_suppress_bases(site_bases, opts), ("base", "options_ticked"), ()),
     )
 
 
