@@ -19,6 +19,12 @@ pytestmark = pytest.mark.functional
 FIXTURES = Path(__file__).parent / "fixtures" / "imports"
 
 
+@pytest.fixture(autouse=True)
+def wide_terminal(monkeypatch):
+    """rich wraps at the terminal width; a fixed width keeps assertions about text stable."""
+    monkeypatch.setenv("COLUMNS", "200")
+
+
 @pytest.fixture(scope="module")
 def workspace(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("workspace")
