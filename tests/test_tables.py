@@ -606,3 +606,16 @@ def test_instrument_supplies_labels():
     assert result.frame["category"].tolist() == ["some", "none"]  # the instrument's scale
     assert cell(result, category="some")["item_label"] == "More joined up"
     assert cell(result, category="some")["category_label"] == "Some!"
+
+
+def test_categorical_columns_give_the_same_tables():
+    # frame.normalise keeps categorical columns (large imports use them)
+    categorical = PICK.astype(
+        {c: "category" for c in ("respondent_id", "panel_id", "site", "org_type", "item", "value")}
+    )
+    for table in (tables.pick_n, tables.distribution):
+        waves = (2017,)
+        pd.testing.assert_frame_equal(
+            table(PICK, waves=waves, threshold=0).frame,
+            table(categorical, waves=waves, threshold=0).frame,
+        )

@@ -403,8 +403,9 @@ def _resolve_items(
                 f"found: {sorted(observed)}; fix: choose from those"
             )
         return list(dict.fromkeys(wanted))
-    order = [v.code for v in _instrument_variables(instruments, question)]
-    order += [prefix + code for code in ITEM_ORDER.get(question, ())]
+    # The contract's order (that of the published tables) first, then the instruments'.
+    order = [prefix + code for code in ITEM_ORDER.get(question, ())]
+    order += [v.code for v in _instrument_variables(instruments, question)]
     order = list(dict.fromkeys(order))
     ranked = [code for code in order if code in observed]
     return ranked + sorted(observed - set(ranked))
@@ -875,18 +876,29 @@ def characteristics(
     for column in ("dimension", "dimension_label", "category", "category_label"):
         table[column] = table[column].astype("string")
     table = _finish_types(table, ("n", "base"), _DEPENDENT)
-    bases = table.loc[:, ["dimension", "wave", "base"]].drop_duplicates().reset_index(drop=True)
+    everyone_in = table[table["dimension"] == "all"]
+    bases = everyone_in.loc[:, ["wave", "base"]].reset_index(drop=True)
     shown, record = _suppress(table, opts)
     return TableResult(
         name="characteristics",
         title="Key informant characteristics by survey wave",
         frame=shown,
-        method=_method("Counts of respondents and column percentages within each block.", opts),
+        method=_method(
+            "Counts of respondents and column percentages within each block; a block's "
+            "base is the wave's respondents with an answer for it (the base column; "
+            "bases gives all respondents per wave).",
+            opts,
+        ),
         bases=_suppress_bases(bases, opts),
         notes=tuple(notes),
         suppression=record,
         source=f"{PAPER} Table II",
-        layout=Layout(rows=("dimension_label", "category_label"), columns=("wave",), values="n"),
+        layout=Layout(
+            rows=("dimension_label", "category_label"),
+            columns=("wave",),
+            values="n",
+            headings=(("dimension_label", "Characteristic"), ("category_label", "Category")),
+        ),
         options={**opts.record, "waves": wave_list},
     )
 
@@ -1082,7 +1094,8 @@ def pick_n(
     asked = sorted(int(w) for w in answers["wave"].unique())
     not_asked = [w for w in wave_list if w not in asked]
     if not_asked:
-        notes.append(f"{question!r} has no answers in {not_asked}: left out.")
+        shown = ", ".join(str(w) for w in not_asked)
+        notes.append(f"{question!r} has no answers in {shown}: left out.")
 
     respondents = answers.drop_duplicates("respondent_id").loc[
         :, ["respondent_id", "wave", "site", "org_type"]
@@ -1190,7 +1203,8 @@ def _not_asked_notes(grid: _Grid, wave_list: tuple[int, ...]) -> list[str]:
     for code in grid.codes:
         missing = [w for w in wave_list if w not in grid.asked[code]]
         if missing:
-            notes.append(f"{grid.labels[code]} was not asked (no answers) in {missing}.")
+            shown = ", ".join(str(w) for w in missing)
+            notes.append(f"{grid.labels[code]} was not asked (no answers) in {shown}.")
     return notes
 
 
