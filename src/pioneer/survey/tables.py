@@ -252,10 +252,10 @@ def _options(panel_only: object, site_weights: object, threshold: object, confid
     return _Options(panel_min, str(site_weights), int(threshold), float(confidence), record)
 
 
-def _method(what: str, opts: _Options, *, weighted: bool = True) -> str:
+def _method(what: str, opts: _Options) -> str:
     level = f"{opts.confidence * 100:g}%"
     parts = [what]
-    if weighted and opts.site_weights == "equal":
+    if opts.site_weights == "equal":
         parts.append(
             "Sites weighted equally within each wave (each respondent weighted 1 / number "
             "of respondents from the same site in the base); "
@@ -935,6 +935,7 @@ def presence_matrix(
     opts = _options(panel_only, site_weights, threshold, confidence)
     everyone, people = _people(responses, opts)
     wave_list = _waves((wave,), everyone)
+    wave = wave_list[0]
     instruments = _instruments(instrument)
     answers = _answers(responses, people, wave_list, question=question)
     if answers.empty:
@@ -1495,6 +1496,11 @@ def _tests_of_change(
         for r in table.loc[:, ["item", "wave", "n", "base"]].itertuples(index=False)
     }
     linked = obs[obs["panel_id"].notna()]
+    # (item, wave) -> {panel_id: 1 if in the categories else 0}
+    answers_of = {
+        (str(item), int(wave)): dict(zip(group["panel_id"], group["y"].astype(int), strict=True))
+        for (item, wave), group in linked.groupby(["item", "wave"], sort=False)
+    }
     rows: list[dict[str, object]] = []
     for code in grid.codes:
         for comparison, w1, w2 in _comparisons(grid.asked[code]):
@@ -1549,19 +1555,17 @@ def _tests_of_change(
                         "note": result.note or "",
                     }
                 )
-            before = linked[(linked["item"] == code) & (linked["wave"] == w1)]
-            after = linked[(linked["item"] == code) & (linked["wave"] == w2)]
-            paired = before.loc[:, ["panel_id", "y"]].merge(
-                after.loc[:, ["panel_id", "y"]], on="panel_id", suffixes=("_from", "_to")
-            )
+            before = answers_of.get((code, w1), {})
+            after = answers_of.get((code, w2), {})
+            paired = [(before[p], after[p]) for p in before if p in after]
             pairs = len(paired)
             if pairs == 0:
                 continue
-            only_from = int(((paired["y_from"] == 1) & (paired["y_to"] == 0)).sum())
-            only_to = int(((paired["y_from"] == 0) & (paired["y_to"] == 1)).sum())
+            only_from = sum(1 for y1, y2 in paired if y1 == 1 and y2 == 0)
+            only_to = sum(1 for y1, y2 in paired if y1 == 0 and y2 == 1)
             discordant = only_from + only_to
-            a1 = int(paired["y_from"].sum())
-            a2 = int(paired["y_to"].sum())
+            a1 = sum(y1 for y1, _ in paired)
+            a2 = sum(y2 for _, y2 in paired)
             if discordant < _EXACT_BELOW:
                 result = inference.mcnemar_exact(only_from, only_to)
                 note = f"exact binomial test: fewer than {_EXACT_BELOW} discordant pairs"
