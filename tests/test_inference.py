@@ -436,3 +436,15 @@ def test_no_test_note_lists_at_most_ten_positions():
     assert result.note.startswith("no test at positions 0, 1, 2")
     assert ", 9, ..." in result.note
     assert np.isnan(result.p_value).all()
+
+
+def test_weighted_all_yes_with_unequal_site_weights_is_exactly_one():
+    """Regression: site sizes 3, 5, 7, 1, 2, 6 with every answer yes gave 1.0000000000000002,
+    a NaN interval and a ZeroDivisionError. All yes must give estimate 1 and upper limit 1."""
+    sizes = [3, 5, 7, 1, 2, 6]
+    site = np.repeat(np.arange(len(sizes)), sizes)
+    weights = 1 / np.repeat(sizes, sizes).astype(float)
+    result = weighted_proportion(np.ones(len(site)), weights, clusters=site)
+    assert result.estimate == 1.0
+    assert result.upper == 1.0
+    assert 0 < result.lower < 1

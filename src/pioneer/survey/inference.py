@@ -362,7 +362,9 @@ def weighted_proportion(
     y_arr, w_arr, codes = _weighted_inputs(y, weights, clusters)
     n = len(y_arr)
     total = w_arr.sum()
-    estimate = float(np.dot(w_arr, y_arr) / total)
+    # Summing the weights of the yes answers (not a dot product) makes an all-yes cell
+    # exactly 1: the numerator is then the same sum as the denominator.
+    estimate = min(1.0, float(w_arr[y_arr == 1].sum() / total))
     scores = w_arr * (y_arr - estimate) / total
     if codes is None:
         units = scores
