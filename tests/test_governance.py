@@ -64,3 +64,31 @@ def test_categorical_cells_are_quoted_not_lost():
     frame = pd.DataFrame({"text": pd.Categorical(["=a", "b", "=a"])})
     out = neutralise_formulas(frame)
     assert out["text"].astype(str).tolist() == ["'=a", "b", "'=a"]
+
+
+def test_complementary_suppression_stops_recovery_by_subtraction():
+    # One item x wave of a 4-point scale, base 40: counts 3, 20, 7, 10. Blanking only the 3
+    # would leave it recoverable as 40 - 20 - 7 - 10, so the next smallest (7) goes too.
+    table = pd.DataFrame(
+        {
+            "item": ["a"] * 4 + ["b"] * 4,
+            "category": ["x", "y", "z", "w"] * 2,
+            "n": [3, 20, 7, 10, 10, 10, 10, 10],
+            "base": [40] * 8,
+        }
+    )
+    out, record = suppress_small_counts(table, ["n"], threshold=5, complementary=["item"])
+    assert out["n"].isna().tolist() == [True, False, True, False] + [False] * 4
+    assert record.cells_suppressed == 2
+
+
+@given(
+    counts=st.lists(st.integers(min_value=0, max_value=30), min_size=2, max_size=6),
+    threshold=st.integers(min_value=2, max_value=8),
+)
+def test_no_group_is_left_with_a_single_blank(counts, threshold):
+    table = pd.DataFrame({"g": ["one"] * len(counts), "n": counts})
+    out, _ = suppress_small_counts(table, ["n"], threshold=threshold, complementary=["g"])
+    blanks = int(out["n"].isna().sum())
+    nonzero_shown = int((out["n"].dropna() > 0).sum())
+    assert blanks != 1 or nonzero_shown == 0

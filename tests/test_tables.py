@@ -619,3 +619,32 @@ def test_categorical_columns_give_the_same_tables():
             table(PICK, waves=waves, threshold=0).frame,
             table(categorical, waves=waves, threshold=0).frame,
         )
+
+
+def test_distribution_suppresses_in_pairs_so_no_count_can_be_recovered():
+    """Six answer 'some', one 'none' (below 5): blanking 'none' alone would leave it as
+    base − some = 7 − 6 = 1, so the smallest other non-zero category goes too."""
+    rows = []
+    for i, answer in enumerate(["some"] * 6 + ["none"]):
+        rows.append(
+            {
+                "respondent_id": f"r{i}",
+                "panel_id": f"ki{i}",
+                "wave": 2016,
+                "site": "kent",
+                "org_type": "CCG",
+                "item": "progress.joined_up",
+                "value": answer,
+            }
+        )
+    responses = pd.DataFrame(rows)
+    result = tables.distribution(
+        responses,
+        waves=(2016,),
+        categories=("substantial", "some", "none", "dont_know"),
+        threshold=5,
+    )
+    shown = result.frame.set_index("category")["n"]
+    assert pd.isna(shown["none"])
+    assert pd.isna(shown["some"]), "the complementary cell must be blanked too"
+    assert shown["substantial"] == 0

@@ -25,17 +25,24 @@ def suppress_small_counts(
     *,
     threshold: int = DEFAULT_THRESHOLD,
     dependent_columns: Sequence[str] = (),
+    complementary: Sequence[str] = (),
 ) -> tuple[pd.DataFrame, Suppression]:
     """Blank every row's counts in ``count_columns`` that lie in ``[1, threshold)``.
 
     ``dependent_columns`` (percentages, interval limits) are blanked on the same
-    rows, since they would reveal the count. Returns a new frame and a record of
-    what was done; the input is not modified. ``threshold=0`` or ``1`` turns
-    suppression off.
+    rows, since they would reveal the count. ``complementary`` names the columns
+    that group rows into mutually exclusive categories of one shown base (an
+    item × wave of a rating scale): where a group has exactly one blanked row,
+    the group's smallest other non-zero row is blanked too, so the hidden count
+    cannot be recovered by subtracting the others from the base (secondary
+    suppression, as in the ONS and Eurostat disclosure-control guidance).
+    Returns a new frame and a record of what was done; the input is not
+    modified. ``threshold=0`` or ``1`` turns suppression off.
     """
     if threshold < 0:
         raise ValueError(f"suppression threshold must be 0 or more, got {threshold}")
-    missing = [c for c in (*count_columns, *dependent_columns) if c not in frame.columns]
+    needed = (*count_columns, *dependent_columns, *complementary)
+    missing = [c for c in needed if c not in frame.columns]
     if missing:
         raise KeyError(f"columns not in the table: {missing}")
     out = frame.copy()
@@ -45,6 +52,8 @@ def suppress_small_counts(
     for column in count_columns:
         values = pd.to_numeric(out[column], errors="coerce")
         hide |= (values > 0) & (values < threshold)
+    if complementary and hide.any():
+        hide |= _complementary(out, count_columns[0], hide, list(complementary))
     for column in (*count_columns, *dependent_columns):
         out[column] = out[column].astype("Float64") if _numeric(out[column]) else out[column]
         out.loc[hide, column] = pd.NA
@@ -53,6 +62,24 @@ def suppress_small_counts(
         cells_suppressed=int(hide.sum()),
         columns=tuple(count_columns),
     )
+
+
+def _complementary(
+    frame: pd.DataFrame, count_column: str, hide: pd.Series, groups: list[str]
+) -> pd.Series:
+    """Rows to blank so that no group has exactly one blanked row."""
+    counts = pd.to_numeric(frame[count_column], errors="coerce")
+    extra = pd.Series(False, index=frame.index)
+    grouped = frame.groupby(groups, observed=True, dropna=False, sort=False)
+    for rows in grouped.indices.values():
+        rows = frame.index[rows]
+        hidden = hide.loc[rows]
+        if int(hidden.sum()) != 1:
+            continue
+        candidates = counts.loc[rows][~hidden & (counts.loc[rows] > 0)]
+        if not candidates.empty:
+            extra.loc[candidates.idxmin()] = True
+    return extra
 
 
 def _numeric(series: pd.Series) -> bool:

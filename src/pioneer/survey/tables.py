@@ -583,9 +583,14 @@ def _suppress(
     opts: _Options,
     counts: Sequence[str] = ("n", "base"),
     dependent: Sequence[str] = _DEPENDENT,
+    complementary: Sequence[str] = (),
 ) -> tuple[pd.DataFrame, Suppression]:
     out, record = suppress_small_counts(
-        frame, list(counts), threshold=opts.threshold, dependent_columns=list(dependent)
+        frame,
+        list(counts),
+        threshold=opts.threshold,
+        dependent_columns=list(dependent),
+        complementary=list(complementary),
     )
     return _finish_types(out, counts, dependent), record
 
@@ -878,7 +883,8 @@ def characteristics(
     table = _finish_types(table, ("n", "base"), _DEPENDENT)
     everyone_in = table[table["dimension"] == "all"]
     bases = everyone_in.loc[:, ["wave", "base"]].reset_index(drop=True)
-    shown, record = _suppress(table, opts)
+    # Categories of one dimension partition the wave's respondents: suppress in pairs.
+    shown, record = _suppress(table, opts, complementary=("dimension", "wave"))
     return TableResult(
         name="characteristics",
         title="Key informant characteristics by survey wave",
@@ -1279,7 +1285,8 @@ def distribution(
     table = table.loc[:, ["item", "item_label", "wave", "category", "category_label", *_STATS]]
     table = _finish_types(table, ("n", "base"), _DEPENDENT)
     bases = _wave_bases(grid.base_people, wave_list)
-    shown, record = _suppress(table, opts)
+    # The categories of an item partition its base: suppress in pairs.
+    shown, record = _suppress(table, opts, complementary=("item", "wave"))
     return TableResult(
         name=f"distribution_{question}",
         title=f"Answers to {question} by item and survey wave",
