@@ -235,7 +235,10 @@ def test_presence_matrix_marks_options_ticked_by_any_informant():
     assert summary.sites_all == 0
     assert result.per_site["options_ticked"].tolist() == [2, 0]
     assert result.bases["base"].tolist() == [2, 1]
-    assert result.layout.columns == ("item",)
+    # Columns are the options numbered as Table III numbers them (note b: 1 = MDTs, 5 = IT).
+    assert result.layout.columns == ("option",)
+    assert cell(result, site="A", item="initiatives.mdt")["option"] == 1
+    assert cell(result, site="A", item="initiatives.shared_it")["option"] == 5
 
 
 def test_presence_matrix_excludes_and_names_sites_without_respondents():

@@ -85,6 +85,13 @@ def _options(panel: int, equal_sites: bool, threshold: int | None):
     return Options.build(panel=panel, equal_sites=equal_sites, threshold=threshold)
 
 
+def _sites():
+    """The programme's sites (names, programme waves) for labelling survey tables."""
+    from pioneer import programme as registry
+
+    return registry.load("pioneers").sites
+
+
 def _parse_waves(text: str | None) -> tuple[int, ...] | None:
     if not text:
         return None
@@ -131,7 +138,11 @@ def survey_table(
 
     data = ws.load(workspace)
     result = analysis.table(
-        name, data, waves=_parse_waves(waves), options=_options(panel, equal_sites, threshold)
+        name,
+        data,
+        waves=_parse_waves(waves),
+        options=_options(panel, equal_sites, threshold),
+        sites=_sites(),
     )
     _emit(result, fmt, output)
 

@@ -128,12 +128,11 @@ def _characteristics(data, waves, options, sites):
 
 def _initiatives(data, waves, options, sites):
     asked = _asked(data, "initiatives", waves)
-    site_ids = None if sites is None else sites["site_id"]
     return tables.presence_matrix(
         data.responses,
         question="initiatives",
         wave=asked[-1],
-        sites=site_ids,
+        sites=sites,
         instrument=_instruments(data),
         **options.kwargs(),
     )

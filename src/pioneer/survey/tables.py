@@ -996,8 +996,14 @@ def presence_matrix(
     table = _summarise(obs, ["site", "item"], cells, opts, weighted=False)
     table["present"] = (table["n"] > 0).astype("boolean")
     table.insert(2, "item_label", table["item"].map(labels).astype("string"))
-    table = table.loc[:, ["site", "item", "item_label", "present", *_STATS]]
+    # Options are numbered in questionnaire order, as the published table numbers them.
+    numbers = {code: i for i, code in enumerate(codes, start=1)}
+    table.insert(2, "option", table["item"].map(numbers).astype("int64"))
+    names = _site_names(sites)
+    table.insert(1, "site_name", table["site"].map(lambda s: names.get(s, s)).astype("string"))
+    table = table.loc[:, ["site", "site_name", "item", "option", "item_label", "present", *_STATS]]
     table = _finish_types(table, ("n", "base"), _DEPENDENT)
+    notes.append("Key: " + "; ".join(f"{numbers[c]} = {labels.get(c, c)}" for c in codes) + ".")
 
     hide_site = ((table["base"] > 0) & (table["base"] < opts.threshold)).to_numpy(dtype=bool)
     shown, record = _suppress(table, opts)
@@ -1049,7 +1055,12 @@ def presence_matrix(
         notes=tuple(notes),
         suppression=record,
         source=f"{PAPER} Table III",
-        layout=Layout(rows=("site",), columns=("item",), values="present"),
+        layout=Layout(
+            rows=("site_name",),
+            columns=("option",),
+            values="present",
+            headings=(("site_name", "Site"),),
+        ),
         options={**opts.record, "question": question, "wave": int(wave)},
         summary=summary,
         per_site=_finish_types(_suppress_bases(site_bases, opts), ("base", "options_ticked"), ()),
@@ -1059,6 +1070,13 @@ def presence_matrix(
 # ---------------------------------------------------------------------------
 # Table IV: pick-N by group
 # ---------------------------------------------------------------------------
+
+
+def _site_names(sites: object) -> dict[str, str]:
+    """Site id → display name, from a registry ``sites`` frame with a ``name`` column."""
+    if isinstance(sites, pd.DataFrame) and {"site_id", "name"} <= set(sites.columns):
+        return dict(zip(sites["site_id"].astype(str), sites["name"].astype(str), strict=True))
+    return {}
 
 
 def pick_n(
