@@ -80,7 +80,7 @@ def print_summary(summary: DemoSummary, console: Console) -> None:
     console.print(
         f"[bold]Figures[/bold] ({len(summary.figures)} files): {_folder(summary.figures)}"
     )
-    console.print("Try: pioneer survey tables --wave 2018 · pioneer programme sites")
+    console.print("Next: .venv/bin/pioneer survey tables --wave 2018 · .venv/bin/pioneer --help")
 
 
 def _folder(paths: tuple[Path, ...]) -> str:
