@@ -34,9 +34,22 @@ import pandas as pd
 from pioneer.results import Layout, TableResult
 
 #: Statistics shown as whole percentages.
-PERCENT_STATISTICS: frozenset[str] = frozenset({"percent", "ci_lower", "ci_upper"})
+PERCENT_STATISTICS: frozenset[str] = frozenset(
+    {
+        "percent",
+        "ci_lower",
+        "ci_upper",
+        "percent_from",
+        "percent_to",
+        "difference",
+        "diff_lower",
+        "diff_upper",
+    }
+)
 #: Statistics shown as whole numbers.
 COUNT_STATISTICS: frozenset[str] = frozenset({"n", "base"})
+#: Statistics that are p-values: three decimals, or ``<0.001``.
+P_VALUE_STATISTICS: frozenset[str] = frozenset({"p_value"})
 #: Short headings for the statistic columns.
 STATISTIC_LABELS: dict[str, str] = {
     "percent": "%",
@@ -96,6 +109,8 @@ def format_value(value: object, statistic: str | None = None) -> str:
             return "∞" if value > 0 else "-∞"
         if statistic in PERCENT_STATISTICS or statistic in COUNT_STATISTICS:
             return str(round_half_up(value, 0))
+        if statistic in P_VALUE_STATISTICS:
+            return "<0.001" if value < 0.001 else str(round_half_up(value, 3))
         if value.is_integer():
             return str(int(value))
         return str(round_half_up(value, 1))

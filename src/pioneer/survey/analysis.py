@@ -209,6 +209,75 @@ def _in_questionnaire_order(data: SurveyData, codes) -> list[str]:
     return sorted((str(c) for c in codes), key=lambda c: (order.get(c, len(order)), c))
 
 
+_CHANGE_TESTS = ("two-proportion z", "McNemar")
+
+
+def _change(name: str):
+    """Tests of change between waves for one trend figure, as a table of their own."""
+    question, _ = TRENDS[name]
+
+    def build(data, waves, options, sites):
+        trend = _trend(name)(data, waves, options, sites)
+        tests = trend.tests
+        keep = tests["test"].astype("string").str.startswith(_CHANGE_TESTS)
+        frame = tests.loc[keep].copy()
+        frame["change"] = (
+            frame["wave_from"].astype(str) + " to " + frame["wave_to"].astype(str)
+        ).astype("string")
+        frame = frame.loc[
+            :,
+            [
+                "item",
+                "item_label",
+                "change",
+                "test",
+                "n_from",
+                "n_to",
+                "only_from",
+                "only_to",
+                "percent_from",
+                "percent_to",
+                "difference",
+                "diff_lower",
+                "diff_upper",
+                "p_value",
+            ],
+        ].reset_index(drop=True)
+        return TableResult(
+            name=f"change_{question}",
+            title=f"Change between survey waves: {trend.title[:1].lower()}{trend.title[1:]}",
+            frame=frame,
+            method=(
+                "Independent waves: two-proportion z test (equivalent to Pearson's chi-square "
+                "on the 2 × 2 table) with Newcombe's hybrid score interval for the difference "
+                "(Newcombe 1998, method 10). Informants present in both waves: McNemar's test "
+                "(exact binomial when fewer than 25 discordant pairs)."
+            ),
+            notes=(
+                "Difference = later wave minus earlier wave, in percentage points.",
+                *trend.notes,
+            ),
+            suppression=trend.tests_suppression,
+            source=trend.source,
+            layout=Layout(
+                rows=("item_label", "change", "test"),
+                values=("percent_from", "percent_to", "difference", "p_value"),
+                headings=(
+                    ("item_label", "Item"),
+                    ("change", "Waves"),
+                    ("test", "Test"),
+                    ("percent_from", "From %"),
+                    ("percent_to", "To %"),
+                    ("difference", "Change (points)"),
+                    ("p_value", "p"),
+                ),
+            ),
+            options=trend.options,
+        )
+
+    return build
+
+
 def _coverage(data, waves, options, sites):
     responses = _responses(data, waves)
     site_ids = None if sites is None else sites["site_id"]
@@ -265,6 +334,24 @@ _CATALOGUE: dict[str, _Entry] = {
         True,
         "facilitators",
     ),
+    "progress-change": _Entry(
+        "Tests of change between waves: substantial or some progress",
+        _change("progress"),
+        True,
+        "progress",
+    ),
+    "barriers-change": _Entry(
+        'Tests of change between waves: "very significant" barriers',
+        _change("barriers"),
+        True,
+        "barriers",
+    ),
+    "facilitators-change": _Entry(
+        'Tests of change between waves: "very important" facilitators',
+        _change("facilitators"),
+        True,
+        "facilitators",
+    ),
 }
 
 #: The order of the full table set (the paper's order).
@@ -276,8 +363,11 @@ TABLE_SET: tuple[str, ...] = (
     "objectives",
     "progress",
     "progress-trend",
+    "progress-change",
     "barriers",
+    "barriers-change",
     "facilitators",
+    "facilitators-change",
 )
 
 

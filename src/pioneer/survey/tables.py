@@ -208,6 +208,7 @@ class TrendResult(TableResult):
     """
 
     tests: pd.DataFrame | None = None
+    tests_suppression: Suppression | None = None
 
 
 # ---------------------------------------------------------------------------
@@ -1403,7 +1404,7 @@ def trend(
     table = _finish_types(table, ("n", "base"), _DEPENDENT)
 
     tests = _tests_of_change(obs, table, grid, opts)
-    tests_shown, _ = suppress_small_counts(
+    tests_shown, tests_record = suppress_small_counts(
         tests,
         ["n_from", "base_from", "n_to", "base_to", "only_from", "only_to"],
         threshold=opts.threshold,
@@ -1459,6 +1460,7 @@ def trend(
             "waves": wave_list,
         },
         tests=tests_shown,
+        tests_suppression=tests_record,
     )
 
 
