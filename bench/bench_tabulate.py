@@ -475,10 +475,10 @@ def compare(out_dir: Path) -> list[str]:
                 keys = _KEYS.get(kind, ["item", "wave", name.split(":")[-1]])
                 columns = ["n", "base"]
             library, baseline = _normal(library, keys), _normal(baseline, keys)
-            if kind != "distribution":
-                pass
-            else:  # the library lists empty categories; the baseline only those seen
+            if kind in ("distribution", "pick_n"):
+                # the library lists empty cells too; the baseline only the cells seen
                 library = library[library["n"] > 0].reset_index(drop=True)
+                baseline = baseline[baseline["n"] > 0].reset_index(drop=True)
             if len(library) != len(baseline):
                 problems.append(f"{name} {part}: {len(library)} rows vs {len(baseline)}")
                 continue
@@ -536,6 +536,32 @@ def markdown(library: dict, baseline: dict) -> str:
     return "\n".join(lines)
 
 
+def provenance() -> dict[str, object]:
+    """Which library code was measured: where it was imported from, and its git state."""
+    import pioneer
+
+    source = Path(pioneer.__file__).resolve().parent
+    record: dict[str, object] = {"pioneer": str(source)}
+    try:
+        commit = subprocess.run(
+            ["git", "-C", str(source), "rev-parse", "--short", "HEAD"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "-C", str(source), "status", "--porcelain", "--", "."],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return record
+    record["commit"] = commit
+    record["uncommitted_changes"] = bool(dirty)
+    return record
+
+
 def machine() -> dict[str, object]:
     """What the numbers were measured on."""
     memory = 0
@@ -581,12 +607,19 @@ def main(argv: list[str] | None = None) -> int:
 
     limit = int(args.memory_limit * 1024**3)
     info = machine()
+    code = provenance()
     print(
         f"Tabulation benchmark: {respondents:,} respondents × {len(survey_frame.ITEMS)} items "
         f"= {respondents * len(survey_frame.ITEMS):,} rows; {info['cores']} cores, "
         f"{_gb(info['memory_bytes'])}, Python {info['python']}, pandas {info['pandas']}",
         flush=True,
     )
+    state = ""
+    if "commit" in code:
+        state = f" at commit {code['commit']}" + (
+            " with uncommitted changes" if code["uncommitted_changes"] else ""
+        )
+    print(f"library: {code['pioneer']}{state}", flush=True)
     with tempfile.TemporaryDirectory(prefix="pioneer-bench-") as tmp:
         out_dir = Path(tmp)
         kinds = [args.only] if args.only else ["baseline", "library"]
@@ -608,7 +641,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     print(markdown(library, baseline))
     verdict = []
-    if library.get("seconds") is not None and not library.get("failed"):
+    if respondents < FULL_RESPONDENTS:
+        verdict.append(
+            f"target not assessed: it applies to the full run ({FULL_RESPONDENTS:,} respondents)"
+        )
+    elif library.get("seconds") is not None and not library.get("failed"):
         within = library["seconds"] < TARGET_SECONDS and library["peak_bytes"] < TARGET_BYTES
         verdict.append(
             f"target (< {TARGET_SECONDS:g} s and < {_gb(TARGET_BYTES)} for all tables): "
@@ -623,7 +660,10 @@ def main(argv: list[str] | None = None) -> int:
     print("\n" + "\n".join(verdict))
     if args.json:
         args.json.write_text(
-            json.dumps({"machine": info, "records": records, "problems": problems}, indent=2),
+            json.dumps(
+                {"machine": info, "code": code, "records": records, "problems": problems},
+                indent=2,
+            ),
             encoding="utf-8",
         )
     return 1 if problems or library.get("failed") or "error" in library else 0
