@@ -14,7 +14,45 @@ import pytest
 
 from pioneer.errors import AnalysisError
 from pioneer.results import TableResult
-from pioneer.survey import tables
+from pioneer.survey import instrument, tables
+
+KI2016 = instrument.load("ki2016")
+KI2018 = instrument.load("ki2018")
+
+# Job title/role codes in Table II order (000_9191d1decfdc3012.txt Table II; ki2016.yaml).
+ROLES = (
+    "integration_lead",
+    "chief_executive",
+    "director",
+    "locality_manager",
+    "senior_manager",
+    "clinician",
+    "other",
+)
+# Table III note b, initiatives 1-10 (000_9191d1decfdc3012.txt).
+INITIATIVES = (
+    "mdt",
+    "social_prescribing",
+    "care_navigators",
+    "generic_workers",
+    "shared_it",
+    "shared_records",
+    "pooled_budgets",
+    "community_hubs",
+    "voluntary_sector",
+    "international_model",
+)
+# Table IV, the eight objectives (000_9191d1decfdc3012.txt).
+OBJECTIVES = (
+    "joined_up",
+    "self_manage",
+    "unplanned_admissions",
+    "quality_of_care",
+    "costs",
+    "quality_of_life",
+    "greater_say",
+    "accessible",
+)
 
 Z95 = 1.959963984540054  # standard normal quantile at 0.975
 
@@ -164,7 +202,8 @@ SITES = pd.DataFrame({"site_id": ["s1", "s2", "s3"], "programme_wave": [1, 2, 2]
 
 
 def test_characteristics_counts_and_column_percentages():
-    result = tables.characteristics(PEOPLE_2016, SITES, threshold=0)
+    ki2016 = instrument.load("ki2016")
+    result = tables.characteristics(PEOPLE_2016, SITES, threshold=0, instrument=ki2016)
     assert (cell(result, dimension="all", wave=2016)["n"]) == 4
     wave1 = cell(result, dimension="programme_wave", category="1")
     assert (wave1["n"], wave1["base"], wave1["category_label"]) == (2, 4, "Wave 1")
@@ -178,7 +217,7 @@ def test_characteristics_counts_and_column_percentages():
     assert director["percent"] == pytest.approx(200 / 3)
     assert (director["ci_lower"], director["ci_upper"]) == pytest.approx(wilson(2, 3))
     roles = result.frame[result.frame["dimension"] == "role"]["category"].tolist()
-    assert roles == list(tables.ROLE_LABELS)  # Table II order
+    assert roles == list(ROLES)  # the instrument's order, which is Table II's
     assert any("1 respondent(s) in 2016 gave no answer" in note for note in result.notes)
 
 
@@ -196,7 +235,13 @@ def test_characteristics_names_a_site_missing_from_the_sites_frame():
 def test_characteristics_rejects_unknown_role():
     data = build(("r1", "p1", 2016, "s1", "LA", {"role": "boss"}))
     with pytest.raises(AnalysisError, match="'boss'"):
-        tables.characteristics(data)
+        tables.characteristics(data, instrument=instrument.load("ki2016"))
+
+
+def test_characteristics_without_an_instrument_shows_the_roles_seen():
+    result = tables.characteristics(PEOPLE_2016, threshold=0)
+    roles = result.frame[result.frame["dimension"] == "role"]["category"].tolist()
+    assert roles == ["director", "clinician"]  # first appearance; no labels to borrow
 
 
 # ---------------------------------------------------------------------------
@@ -205,10 +250,7 @@ def test_characteristics_rejects_unknown_role():
 
 
 def initiatives(*ticked: str) -> dict[str, str]:
-    return {
-        f"initiatives.{code}": "1" if code in ticked else "0"
-        for code in tables.ITEM_ORDER["initiatives"]
-    }
+    return {f"initiatives.{code}": "1" if code in ticked else "0" for code in INITIATIVES}
 
 
 PRESENCE = build(
@@ -220,7 +262,9 @@ PRESENCE = build(
 
 
 def test_presence_matrix_marks_options_ticked_by_any_informant():
-    result = tables.presence_matrix(PRESENCE, sites=["A", "B", "C", "D"], threshold=0)
+    result = tables.presence_matrix(
+        PRESENCE, sites=["A", "B", "C", "D"], threshold=0, instrument=KI2018
+    )
     assert list(result.frame["site"].unique()) == ["A", "B"]
     assert cell(result, site="A", item="initiatives.mdt")["present"]
     assert cell(result, site="A", item="initiatives.shared_it")["present"]
@@ -268,7 +312,7 @@ def test_presence_matrix_blanks_sites_below_the_threshold():
 
 
 def top3(*chosen: str, partial: bool = False) -> dict[str, str]:
-    codes = chosen if partial else tables.OBJECTIVES
+    codes = chosen if partial else OBJECTIVES
     return {f"objectives_top3.{c}": "1" if c in chosen else "0" for c in codes}
 
 
@@ -345,7 +389,7 @@ PROGRESS = build(
 
 
 def test_distribution_percent_in_each_category_with_question_base():
-    result = tables.distribution(PROGRESS, waves=(2016,), threshold=0)
+    result = tables.distribution(PROGRESS, waves=(2016,), threshold=0, instrument=KI2016)
     joined = result.frame[result.frame["item"] == "progress.joined_up"]
     assert joined["category"].tolist() == [
         "substantial",
@@ -385,7 +429,7 @@ def test_distribution_categories_argument_sets_the_order():
 def test_distribution_rejects_a_value_outside_the_scale():
     bad = build(("r1", "p1", 2016, "s1", "LA", {"progress.costs": "lots"}))
     with pytest.raises(AnalysisError, match=r"'progress.costs' with 'lots'.*fix"):
-        tables.distribution(bad, waves=(2016,))
+        tables.distribution(bad, waves=(2016,), instrument=KI2016)
 
 
 # ---------------------------------------------------------------------------
@@ -527,7 +571,7 @@ def test_trend_item_not_asked_in_a_wave_has_no_row_and_a_note():
 def test_trend_rejects_a_category_outside_the_scale():
     data = progress_panel({0}, {0}, 2)
     with pytest.raises(AnalysisError, match=r"\['substantail'\]"):
-        tables.trend(data, "progress", ("substantail",))
+        tables.trend(data, "progress", ("substantail",), instrument=KI2016)
 
 
 # ---------------------------------------------------------------------------
@@ -651,3 +695,10 @@ def test_distribution_suppresses_in_pairs_so_no_count_can_be_recovered():
     assert pd.isna(shown["none"])
     assert pd.isna(shown["some"]), "the complementary cell must be blanked too"
     assert shown["substantial"] == 0
+
+
+def test_characteristics_without_role_answers_leaves_the_block_out():
+    data = build(("r1", "p1", 2016, "s1", "LA", {"progress.costs": "some"}))
+    result = tables.characteristics(data, threshold=0)
+    assert "role" not in set(result.frame["dimension"])
+    assert any("no respondent answered it" in note for note in result.notes)

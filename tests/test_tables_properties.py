@@ -11,13 +11,16 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pioneer.survey import frame as response_frame
-from pioneer.survey import tables
+from pioneer.survey import instrument, tables
+
+KI = [instrument.load(name) for name in instrument.available()]
 
 WAVES = (2016, 2017, 2018)
 PROGRESS = ("joined_up", "costs", "accessible")
 OBJECTIVES = ("joined_up", "costs", "greater_say")
 INITIATIVES = ("mdt", "shared_it")
-SCALE = tuple(tables.SCALES["progress"])
+SCALE = ("substantial", "some", "none", "dont_know")  # Table V categories
+ROLES = ("integration_lead", "director", "clinician")
 SETTINGS = settings(
     max_examples=6,
     deadline=None,
@@ -48,7 +51,7 @@ def response_frames(draw) -> pd.DataFrame:
             **_answers(draw, "objectives_top3", OBJECTIVES, ("1", "0")),
             **_answers(draw, "initiatives", INITIATIVES, ("1", "0")),
         }
-        role = draw(st.sampled_from((None, *tables.ROLE_LABELS)))
+        role = draw(st.sampled_from((None, *ROLES)))
         if role is not None:
             answers["role"] = role
         person = {
@@ -67,11 +70,11 @@ SITES = pd.DataFrame({"site_id": ["s1", "s2", "s3"], "programme_wave": [1, 2, 2]
 
 def all_tables(data: pd.DataFrame, **options) -> list[tables.TableResult]:
     return [
-        tables.characteristics(data, SITES, **options),
-        tables.presence_matrix(data, wave=2018, sites=SITES, **options),
-        tables.pick_n(data, waves=None, **options),
-        tables.distribution(data, **options),
-        tables.trend(data, "progress", ("substantial", "some"), **options),
+        tables.characteristics(data, SITES, instrument=KI, **options),
+        tables.presence_matrix(data, wave=2018, sites=SITES, instrument=KI, **options),
+        tables.pick_n(data, waves=None, instrument=KI, **options),
+        tables.distribution(data, instrument=KI, **options),
+        tables.trend(data, "progress", ("substantial", "some"), instrument=KI, **options),
     ]
 
 

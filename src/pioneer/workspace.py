@@ -23,8 +23,7 @@ import pandas as pd
 from pioneer.errors import DataFileError
 from pioneer.survey import frame as response_frame
 
-MAILING_COLUMNS: tuple[str, ...] = ("wave", "panel_id", "site", "org_type", "outcome")
-OUTCOMES: tuple[str, ...] = ("complete", "partial", "no_response")
+MAILING_COLUMNS = response_frame.MAILING_COLUMNS
 WAVE_COLUMNS: tuple[str, ...] = (
     "wave",
     "instrument",

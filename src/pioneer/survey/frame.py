@@ -44,6 +44,11 @@ ORG_TYPE_LABELS: dict[str, str] = {
     "Other": "Other (e.g. Healthwatch, voluntary organisation, private provider)",
 }
 
+#: Columns of the mailing list: one row per invited key informant per wave.
+MAILING_COLUMNS: tuple[str, ...] = ("wave", "panel_id", "site", "org_type", "outcome")
+#: Outcomes of an invitation; participants are the ``complete`` ones.
+OUTCOMES: tuple[str, ...] = ("complete", "partial", "no_response")
+
 #: Value codes for the two options of a tick-all / pick-N variable.
 SELECTED, NOT_SELECTED = "1", "0"
 

@@ -47,112 +47,6 @@ from pioneer.survey import panel as survey_panel
 
 PAPER = "Erens et al. (2019), J. Integrated Care (000_9191d1decfdc3012.txt)"
 
-MAILING_COLUMNS: tuple[str, ...] = ("wave", "panel_id", "site", "org_type", "outcome")
-OUTCOMES: tuple[str, ...] = ("complete", "partial", "no_response")
-
-#: Job title/role codes in Table II order, with the table's labels
-#: (000_9191d1decfdc3012.txt Table II).
-ROLE_LABELS: dict[str, str] = {
-    "integration_lead": "Pioneer/other local integration lead",
-    "chief_executive": "Chief executive",
-    "director": "Director/assistant director",
-    "locality_manager": "Locality manager",
-    "senior_manager": "Other senior manager",
-    "clinician": "Health care professional (clinical)",
-    "other": "Other (including lay representatives)",
-}
-
-OBJECTIVES: tuple[str, ...] = (
-    "joined_up",
-    "self_manage",
-    "unplanned_admissions",
-    "quality_of_care",
-    "costs",
-    "quality_of_life",
-    "greater_say",
-    "accessible",
-)
-_UNPUBLISHED = tuple(f"unpublished_{i}" for i in range(1, 7))
-
-#: Default row/option order of the known questions when no instrument is given
-#: (the item-code contract; progress in Table V order).
-ITEM_ORDER: dict[str, tuple[str, ...]] = {
-    "progress": (
-        "joined_up",
-        "quality_of_care",
-        "accessible",
-        "quality_of_life",
-        "greater_say",
-        "self_manage",
-        "unplanned_admissions",
-        "costs",
-        "independence",
-        "carers",
-        "awareness",
-        "gp_centre",
-        "responsiveness",
-        "readmissions",
-        "staff_satisfaction",
-    ),
-    "objectives_top3": OBJECTIVES,
-    "initiatives": (
-        "mdt",
-        "social_prescribing",
-        "care_navigators",
-        "generic_workers",
-        "shared_it",
-        "shared_records",
-        "pooled_budgets",
-        "community_hubs",
-        "voluntary_sector",
-        "international_model",
-    ),
-    "barriers": (
-        "financial_constraints",
-        "increased_demand",
-        "information_governance",
-        "incompatible_it",
-        "competing_demands",
-        "national_policies",
-        *_UNPUBLISHED,
-        "staff_turnover",
-    ),
-    "facilitators": ("i_statements", "co_design", "voluntary_orgs", *_UNPUBLISHED),
-    "policy_helpfulness": ("new_care_models", "bcf"),
-    "involvement": ("acute_trusts", "community_trusts", "gps"),
-}
-
-_IMPORTANCE = {
-    "very": "Very",
-    "fairly": "Fairly",
-    "not_very": "Not very",
-    "not_at_all": "Not at all",
-    "dont_know": "Don't know",
-}
-#: Default scale (answer codes in order, with labels) of the known grid questions.
-SCALES: dict[str, dict[str, str]] = {
-    "progress": {
-        "substantial": "Substantial",
-        "some": "Some",
-        "none": "None",
-        "dont_know": "Do not know",
-    },
-    "barriers": {
-        "very": "Very significant",
-        "fairly": "Fairly significant",
-        "not": "Not a significant barrier",
-        "dont_know": "Don't know",
-    },
-    "facilitators": {
-        "very": "Very important",
-        "fairly": "Fairly important",
-        "not_very": "Not very important",
-        "not_at_all": "Not at all important",
-        "dont_know": "Don't know",
-    },
-    "policy_helpfulness": _IMPORTANCE,
-    "involvement": _IMPORTANCE,
-}
 
 NOT_ANSWERED = "not_answered"
 _STATS = ("n", "base", "percent", "ci_lower", "ci_upper")
@@ -390,7 +284,7 @@ def _resolve_items(
     items: Iterable[str] | None,
     instruments: list[Any],
 ) -> list[str]:
-    """Item codes to show, in instrument / contract order, then alphabetical."""
+    """Item codes to show: as asked for, else in questionnaire order, then alphabetical."""
     prefix = f"{question}."
     observed = set(observed)
     if items is not None:
@@ -404,10 +298,7 @@ def _resolve_items(
                 f"found: {sorted(observed)}; fix: choose from those"
             )
         return list(dict.fromkeys(wanted))
-    # The contract's order (that of the published tables) first, then the instruments'.
-    order = [prefix + code for code in ITEM_ORDER.get(question, ())]
-    order += [v.code for v in _instrument_variables(instruments, question)]
-    order = list(dict.fromkeys(order))
+    order = list(dict.fromkeys(v.code for v in _instrument_variables(instruments, question)))
     ranked = [code for code in order if code in observed]
     return ranked + sorted(observed - set(ranked))
 
@@ -434,8 +325,6 @@ def _scale(
     labels: dict[str, str] = {}
     for variable in reversed(_instrument_variables(instruments, question)):
         labels.update({str(k): str(v) for k, v in (getattr(variable, "labels", {}) or {}).items()})
-    for code, label in SCALES.get(question, {}).items():
-        labels.setdefault(code, label)
     if categories is not None:
         if isinstance(categories, str):
             categories = (categories,)
@@ -447,9 +336,6 @@ def _scale(
         if getattr(variable, "kind", None) == "choice" and variable.values:
             codes = tuple(variable.values)
             return codes, {c: labels.get(c, c) for c in codes}, True
-    if question in SCALES:
-        codes = tuple(SCALES[question])
-        return codes, {c: labels.get(c, c) for c in codes}, True
     codes = tuple(sorted(set(observed)))
     return codes, {c: labels.get(c, c) for c in codes}, False
 
@@ -621,13 +507,14 @@ def _cross(left: pd.DataFrame, right: pd.DataFrame) -> pd.DataFrame:
 
 
 def _check_mailing(mailing: pd.DataFrame) -> pd.DataFrame:
-    missing = [c for c in MAILING_COLUMNS if c not in mailing.columns]
+    missing = [c for c in response_frame.MAILING_COLUMNS if c not in mailing.columns]
     if missing:
         raise AnalysisError(
-            f"the mailing list needs the columns {list(MAILING_COLUMNS)}; missing {missing}; "
+            f"the mailing list needs the columns {list(response_frame.MAILING_COLUMNS)}; "
+            f"missing {missing}; "
             "fix: see mailing_list.csv in the workspace"
         )
-    out = mailing.loc[:, list(MAILING_COLUMNS)].copy().reset_index(drop=True)
+    out = mailing.loc[:, list(response_frame.MAILING_COLUMNS)].copy().reset_index(drop=True)
     try:
         out["wave"] = pd.to_numeric(out["wave"], errors="raise").astype("int64")
     except (TypeError, ValueError):
@@ -637,12 +524,12 @@ def _check_mailing(mailing: pd.DataFrame) -> pd.DataFrame:
         ) from None
     for column in ("panel_id", "site", "org_type", "outcome"):
         out[column] = out[column].astype("string")
-    bad = ~out["outcome"].isin(list(OUTCOMES))
+    bad = ~out["outcome"].isin(list(response_frame.OUTCOMES))
     if bad.any():
         row = int(np.flatnonzero(bad.to_numpy())[0])
         raise AnalysisError(
             f"mailing list row {row + 1}, column 'outcome': found "
-            f"{out['outcome'].iloc[row]!r}; expected one of {list(OUTCOMES)}; "
+            f"{out['outcome'].iloc[row]!r}; expected one of {list(response_frame.OUTCOMES)}; "
             "fix: record each invited informant's outcome with one of those codes"
         )
     linked = out[out["panel_id"].notna()]
@@ -811,13 +698,11 @@ def characteristics(
             break
     if role_variable is not None and role_variable.values:
         role_codes = tuple(role_variable.values)
-        role_labels = {
-            c: str(role_variable.labels.get(c, ROLE_LABELS.get(c, c))) for c in role_codes
-        }
-    else:
-        role_codes = tuple(ROLE_LABELS)
-        role_labels = dict(ROLE_LABELS)
-    _check_values(roles, role_codes, "use the role codes of the instrument")
+        role_labels = {c: str(role_variable.labels.get(c, c)) for c in role_codes}
+        _check_values(roles, role_codes, "use the role codes of the instrument")
+    else:  # no instrument: the codes seen, in order of first appearance
+        role_codes = tuple(dict.fromkeys(roles["value"].dropna().astype(str)))
+        role_labels = {c: c for c in role_codes}
     role_of = dict(zip(roles["respondent_id"], roles["value"], strict=True))
 
     blocks: list[tuple[str, str, pd.Series, tuple[str, ...], dict[str, str]]] = []
@@ -845,15 +730,18 @@ def characteristics(
             dict(response_frame.ORG_TYPE_LABELS),
         )
     )
-    blocks.append(
-        (
-            "role",
-            "Job title/role",
-            people["respondent_id"].map(role_of),
-            role_codes,
-            role_labels,
+    if role_codes:
+        blocks.append(
+            (
+                "role",
+                "Job title/role",
+                people["respondent_id"].map(role_of),
+                role_codes,
+                role_labels,
+            )
         )
-    )
+    else:
+        notes.append("Job title/role left out: no respondent answered it.")
 
     pieces = []
     for code, label, values, categories, labels in blocks:
