@@ -204,10 +204,25 @@ def frame_flag_labels() -> dict[str, str]:
     return {frame.SELECTED: "Selected", frame.NOT_SELECTED: "Not selected"}
 
 
+# The progress rows in the order Table V prints them (000_9191d1decfdc3012.txt lines 199-230).
+PROGRESS_TABLE_V_ORDER = (
+    "joined_up",
+    "quality_of_care",
+    "accessible",
+    "quality_of_life",
+    "greater_say",
+    "self_manage",
+    "unplanned_admissions",
+    "costs",
+)
+
+
 def test_progress_rows_per_wave_use_table_v_wording(instruments):
-    assert codes_under(instruments["ki2016"], "progress") == OBJECTIVES + PROGRESS_2016_EXTRA
+    assert codes_under(instruments["ki2016"], "progress") == (
+        PROGRESS_TABLE_V_ORDER + PROGRESS_2016_EXTRA
+    )
     for name in ("ki2017", "ki2018"):
-        assert codes_under(instruments[name], "progress") == OBJECTIVES
+        assert codes_under(instruments[name], "progress") == PROGRESS_TABLE_V_ORDER
     for ins in instruments.values():
         v = ins.variable("progress.unplanned_admissions")
         assert v.label == "Unplanned admissions have reduced"  # 000 Table V
