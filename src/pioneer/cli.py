@@ -252,6 +252,39 @@ def import_stata(
     _import("stata", file, wave, workspace, replace)
 
 
+@survey_app.command("export")
+def survey_export(
+    output: Annotated[Path, typer.Option("--output", "-o", help="File to write.")],
+    wave: Annotated[int, typer.Option(help="Survey wave (year) to export.")],
+    fmt: Annotated[str, typer.Option("--format", "-f", help="csv, xlsx or sav.")] = "csv",
+    layout: Annotated[str, typer.Option(help="long or wide (sav is always wide).")] = "long",
+    workspace: WorkspaceOption = Path("workspace"),
+) -> None:
+    """Export one wave's responses (pseudonymous ids only) to CSV, XLSX or SPSS."""
+    from pioneer import workspace as ws
+    from pioneer.errors import AnalysisError
+    from pioneer.survey import exports, instrument
+
+    data = ws.load(workspace)
+    responses = data.responses[data.responses["wave"] == wave]
+    if responses.empty:
+        raise AnalysisError(
+            f"the workspace has no responses for wave {wave}; "
+            f"fix: choose one of {list(data.wave_numbers())}"
+        )
+    questionnaire = instrument.load(_instrument_for(data, wave))
+    fmt = fmt.lower()
+    if fmt == "csv":
+        path = exports.write_csv(responses, output, layout=layout, instrument=questionnaire)
+    elif fmt == "xlsx":
+        path = exports.write_xlsx(responses, output, layout=layout, instrument=questionnaire)
+    elif fmt == "sav":
+        path = exports.write_spss(responses, output, questionnaire)
+    else:
+        raise typer.BadParameter(f"--format must be csv, xlsx or sav; got {fmt!r}")
+    typer.echo(f"wrote {path} ({responses['respondent_id'].nunique()} respondents)")
+
+
 @app.command()
 def demo(
     out: Annotated[Path, typer.Option(help="Folder for the tables and figures.")] = Path("out"),
