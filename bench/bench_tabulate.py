@@ -128,7 +128,12 @@ def _library_tables(frame: pd.DataFrame) -> dict[str, Callable[[], dict[str, pd.
 
         def run(question=question):
             result = tables.distribution(
-                frame, question, waves=None, threshold=0, confidence=CONFIDENCE
+                frame,
+                question,
+                waves=None,
+                categories=survey_frame.SCALES[question],
+                threshold=0,
+                confidence=CONFIDENCE,
             )
             keep = ["item", "wave", "category", "n", "base", "percent", "ci_lower", "ci_upper"]
             return {"table": result.frame.loc[:, keep]}

@@ -30,16 +30,66 @@ import numpy as np
 import pandas as pd
 
 from pioneer.survey import frame as response_frame
-from pioneer.survey import tables
 
 WAVES: tuple[int, ...] = (2016, 2017, 2018)
 N_SITES = 25
 SEED = 20190601
 
-PROGRESS_ROWS = (*tables.ITEM_ORDER["progress"], *(f"extra_{i}" for i in range(1, 6)))
-BARRIER_ROWS = (*tables.ITEM_ORDER["barriers"], *(f"extra_{i}" for i in range(1, 8)))
-PICK_OPTIONS = (*tables.OBJECTIVES, "extra_1", "extra_2")
-TICK_OPTIONS = tables.ITEM_ORDER["initiatives"]
+# Item and answer codes from the item-code contract (notes/itemcodes.md), plus extra rows
+# so that each grid has 20 rows and the pick-N question 10 options.
+OBJECTIVES: tuple[str, ...] = (
+    "joined_up",
+    "self_manage",
+    "unplanned_admissions",
+    "quality_of_care",
+    "costs",
+    "quality_of_life",
+    "greater_say",
+    "accessible",
+)
+#: Progress rows in Table V order (000_9191d1decfdc3012.txt), then the 2016-only rows.
+PROGRESS_ROWS: tuple[str, ...] = (
+    "joined_up",
+    "quality_of_care",
+    "accessible",
+    "quality_of_life",
+    "greater_say",
+    "self_manage",
+    "unplanned_admissions",
+    "costs",
+    "independence",
+    "carers",
+    "awareness",
+    "gp_centre",
+    "responsiveness",
+    "readmissions",
+    "staff_satisfaction",
+    *(f"extra_{i}" for i in range(1, 6)),
+)
+BARRIER_ROWS: tuple[str, ...] = (
+    "financial_constraints",
+    "increased_demand",
+    "information_governance",
+    "incompatible_it",
+    "competing_demands",
+    "national_policies",
+    *(f"unpublished_{i}" for i in range(1, 7)),
+    "staff_turnover",
+    *(f"extra_{i}" for i in range(1, 8)),
+)
+PICK_OPTIONS: tuple[str, ...] = (*OBJECTIVES, "extra_1", "extra_2")
+TICK_OPTIONS: tuple[str, ...] = (
+    "mdt",
+    "social_prescribing",
+    "care_navigators",
+    "generic_workers",
+    "shared_it",
+    "shared_records",
+    "pooled_budgets",
+    "community_hubs",
+    "voluntary_sector",
+    "international_model",
+)
 PICK_LIMIT = 3
 
 ITEMS: tuple[str, ...] = (
@@ -49,8 +99,13 @@ ITEMS: tuple[str, ...] = (
     *(f"initiatives.{o}" for o in TICK_OPTIONS),
 )
 
-PROGRESS_SCALE = tuple(tables.SCALES["progress"])  # substantial, some, none, dont_know
-BARRIER_SCALE = tuple(tables.SCALES["barriers"])  # very, fairly, not, dont_know
+#: Answer codes of the two grids, in scale order.
+SCALES: dict[str, tuple[str, ...]] = {
+    "progress": ("substantial", "some", "none", "dont_know"),
+    "barriers": ("very", "fairly", "not", "dont_know"),
+}
+PROGRESS_SCALE = SCALES["progress"]
+BARRIER_SCALE = SCALES["barriers"]
 #: Every value code of the frame, in one categorical.
 VALUES: tuple[str, ...] = tuple(
     dict.fromkeys(
