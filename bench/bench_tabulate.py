@@ -252,7 +252,8 @@ def _baseline_tables(frame: pd.DataFrame) -> dict[str, Callable[[], dict[str, pd
             ).reset_index()
             counts = counts.merge(base.reset_index(), on="wave")
             table = _with_stats(counts)
-            # Tests of change between waves: independent samples (two-proportion z) …
+            # Tests of change between waves, computed so that both workloads do the same
+            # work; only their counts are compared. Independent samples (two-proportion z) …
             waves = sorted(int(w) for w in base.index)
             pairs = list(pairwise(waves))
             if len(waves) >= 3:
@@ -265,9 +266,11 @@ def _baseline_tables(frame: pd.DataFrame) -> dict[str, Callable[[], dict[str, pd
                 z = (k2 / n2 - k1 / n1) / np.sqrt(pooled * (1 - pooled) * (1 / n1 + 1 / n2))
                 stats.chi2.sf(z * z, 1)
             # … and paired (McNemar) on the informants in the base of both waves.
-            item_codes = rows["item"].cat.codes.to_numpy()
-            panel_codes = rows["panel_id"].cat.codes.to_numpy()
-            wave_index = np.searchsorted(waves, rows["wave"].to_numpy())
+            linked = rows["panel_id"].cat.codes.to_numpy() >= 0
+            item_codes = rows["item"].cat.codes.to_numpy()[linked]
+            panel_codes = rows["panel_id"].cat.codes.to_numpy()[linked]
+            wave_index = np.searchsorted(waves, rows["wave"].to_numpy()[linked])
+            y = y[linked]
             n_panel = len(rows["panel_id"].cat.categories)
             n_item = len(rows["item"].cat.categories)
             answers = np.full((n_panel, n_item, len(waves)), -1, dtype=np.int8)
