@@ -166,7 +166,7 @@ def survey_figure(
     result = analysis.figure_data(
         name, data, waves=_parse_waves(waves), options=_options(panel, equal_sites, threshold)
     )
-    for path in reports.trend_figure(result, output):
+    for path in reports.trend_figure(result, output, series="item_label"):
         typer.echo(f"wrote {path}")
 
 

@@ -60,7 +60,11 @@ def run(*, out: Path, workspace: Path = ws.DEFAULT_PATH, seed: int = 2019) -> De
     for name in FIGURES:
         figure = analysis.figure_data(name, data, options=published)
         for suffix in (".svg", ".png"):
-            figures.extend(reports.trend_figure(figure, out / "figures" / f"{name}{suffix}"))
+            figures.extend(
+                reports.trend_figure(
+                    figure, out / "figures" / f"{name}{suffix}", series="item_label"
+                )
+            )
     return DemoSummary(
         workspace=tuple(written),
         tables=tuple(tables),
