@@ -9,6 +9,7 @@ in which wave, never at the answers.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from pioneer.errors import AnalysisError
@@ -29,7 +30,9 @@ def attendance(responses: pd.DataFrame) -> pd.DataFrame:
         raise AnalysisError(
             f"a response frame needs the columns {list(response_frame.COLUMNS)}; missing {missing}"
         )
-    people = responses.loc[:, list(response_frame.RESPONDENT_COLUMNS)].copy()
+    # De-duplicate before the string cast: on categorical columns this hashes integer
+    # codes, and the cast then touches one row per respondent instead of one per answer.
+    people = _first_rows(responses.loc[:, list(response_frame.RESPONDENT_COLUMNS)])
     people["wave"] = people["wave"].astype("int64")
     for column in ("respondent_id", "panel_id", "site", "org_type"):
         people[column] = people[column].astype("string")
@@ -53,6 +56,36 @@ def attendance(responses: pd.DataFrame) -> pd.DataFrame:
             "the other a different panel id"
         )
     return people.sort_values(["wave", "site", "respondent_id"]).reset_index(drop=True)
+
+
+def _first_rows(people: pd.DataFrame) -> pd.DataFrame:
+    """Distinct respondent rows, found on integer codes when ``respondent_id`` is categorical.
+
+    With a categorical id, each row is compared with the first row of its respondent: rows
+    that agree are dropped, rows that differ are kept so that the clash check below sees
+    them. Otherwise (or when a column has no compact codes) this is ``drop_duplicates``.
+    """
+    ids = people["respondent_id"]
+    if not isinstance(ids.dtype, pd.CategoricalDtype) or ids.isna().any():
+        return people.drop_duplicates().copy()
+    codes = ids.cat.codes.to_numpy()
+    n = len(codes)
+    starts = np.flatnonzero(~pd.Series(codes).duplicated().to_numpy())
+    first = np.full(len(ids.cat.categories), n, dtype=np.int64)
+    first[codes[starts]] = starts
+    first_of_row = first[codes]
+    differs = np.zeros(n, dtype=bool)
+    for column in people.columns.drop("respondent_id"):
+        values = people[column]
+        if isinstance(values.dtype, pd.CategoricalDtype):
+            array = values.cat.codes.to_numpy()
+        else:
+            array = values.to_numpy()
+            if array.dtype == object:
+                return people.drop_duplicates().copy()
+        differs |= array != array[first_of_row]
+    keep = differs | (first_of_row == np.arange(n))
+    return people.loc[keep].drop_duplicates().copy()
 
 
 def panel_members(responses: pd.DataFrame, min_waves: int = 2) -> pd.DataFrame:

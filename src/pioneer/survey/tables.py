@@ -217,7 +217,9 @@ def _item_mask(items: pd.Series, *, prefix: str | None = None, exact: str | None
             keep = categories[categories.str.startswith(prefix)]
         else:
             keep = categories[categories == exact]
-        return items.astype("object").isin(set(keep)).to_numpy()
+        # Decide per category, then look each row up by its code (no per-row strings).
+        chosen = np.append(categories.isin(set(keep)).to_numpy(), False)  # code -1: missing
+        return chosen[items.cat.codes.to_numpy()]
     text = items.astype("string")
     if prefix is not None:
         return text.str.startswith(prefix).fillna(False).to_numpy(dtype=bool)
@@ -240,20 +242,62 @@ def _answers(
         mask = _item_mask(responses["item"], prefix=f"{question}.")
     else:
         mask = _item_mask(responses["item"], exact=item)
-    answers = responses.loc[mask, ["respondent_id", "item", "value"]].copy()
-    for column in answers.columns:
-        answers[column] = answers[column].astype("string")
+    answers = responses.loc[mask, ["respondent_id", "item", "value"]]
     answers = answers[answers["value"].notna()]
-    twice = answers.duplicated(["respondent_id", "item"], keep=False)
+    # Checks and joins run on compact codes: no per-answer Python strings.
+    ids = _as_category(answers["respondent_id"])
+    item = _as_category(answers["item"])
+    pair = ids.cat.codes.to_numpy().astype(np.int64) * (len(item.cat.categories) + 1) + (
+        item.cat.codes.to_numpy()
+    )
+    twice = pd.Series(pair).duplicated(keep=False).to_numpy()
     if twice.any():
-        bad = answers.loc[twice].sort_values(["respondent_id", "item"]).iloc[0]
+        bad = answers.loc[twice].astype("string").sort_values(["respondent_id", "item"]).iloc[0]
         raise AnalysisError(
             f"respondent {bad['respondent_id']!r} has more than one answer to "
             f"{bad['item']!r}; fix: keep one row per respondent and item in the response frame"
         )
-    here = people[people["wave"].isin(waves)]
-    answers = answers.merge(here, on="respondent_id", how="inner")
-    return answers.sort_values(["wave", "site", "respondent_id", "item"]).reset_index(drop=True)
+    # Respondent attributes by position in ``people`` (no string merge). ``people`` is
+    # sorted by wave, site, respondent_id; the answers' respondent_id categories follow
+    # that order, so sorting by it (on codes) gives the people order where needed.
+    here = people[people["wave"].isin(waves)].reset_index(drop=True)
+    where = pd.Index(here["respondent_id"]).get_indexer(ids.cat.categories.astype("string"))
+    codes = ids.cat.codes.to_numpy()
+    row = np.where(codes >= 0, where[codes], -1)
+    keep = row >= 0
+    row = row[keep]
+    value = _as_category(answers["value"])
+    out = {
+        "respondent_id": pd.Categorical.from_codes(
+            row,
+            categories=pd.Index(here["respondent_id"].astype(str), dtype="string"),
+            validate=False,
+        ),
+        "item": pd.Categorical.from_codes(
+            item.cat.codes.to_numpy()[keep], categories=item.cat.categories, validate=False
+        ),
+        "value": pd.Categorical.from_codes(
+            value.cat.codes.to_numpy()[keep], categories=value.cat.categories, validate=False
+        ),
+    }
+    for column in ("panel_id", "wave", "site", "org_type"):
+        if column == "wave":
+            out[column] = here["wave"].to_numpy()[row]
+            continue
+        small_codes, uniques = pd.factorize(here[column])
+        out[column] = pd.Categorical.from_codes(
+            small_codes[row], categories=pd.Index(uniques, dtype="string"), validate=False
+        )
+    return pd.DataFrame(out)
+
+
+def _as_category(values: pd.Series) -> pd.Series:
+    """``values`` as a categorical with string categories (cheap when it already is one)."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        if not pd.api.types.is_string_dtype(values.cat.categories):
+            return values.cat.rename_categories(values.cat.categories.astype("string"))
+        return values
+    return values.astype("string").astype("category")
 
 
 def _instruments(instrument: object) -> list[Any]:
@@ -343,7 +387,10 @@ def _scale(
 def _check_values(answers: pd.DataFrame, allowed: Sequence[str], fix: str) -> None:
     bad = ~answers["value"].isin(list(allowed))
     if bad.any():
-        row = answers.loc[bad].iloc[0]
+        # the first offending answer in people order (respondent codes), then item
+        found = answers.loc[bad]
+        found = found.assign(_item=found["item"].astype("string"))
+        row = found.sort_values(["respondent_id", "_item"], kind="stable").iloc[0]
         raise AnalysisError(
             f"respondent {row['respondent_id']!r} (wave {int(row['wave'])}) answered "
             f"{row['item']!r} with {row['value']!r}; expected one of {list(allowed)}; "
@@ -410,6 +457,30 @@ def _summarise(
         out["ci_lower"] = 100.0 * np.asarray(lower, dtype=float)
         out["ci_upper"] = 100.0 * np.asarray(upper, dtype=float)
     return out
+
+
+def _summarise_counts(
+    counts: pd.DataFrame, keys: list[str], cells: pd.DataFrame, opts: _Options
+) -> pd.DataFrame:
+    """As :func:`_summarise` (unweighted) from counts already made: ``keys, n, base``."""
+    cells = _typed(cells, keys).reset_index(drop=True)
+    counts = _typed(counts.loc[:, [*keys, "n", "base"]], keys)
+    out = cells.merge(counts, on=keys, how="left", validate="one_to_one")
+    out["n"] = out["n"].fillna(0).astype("int64")
+    out["base"] = out["base"].fillna(0).astype("int64")
+    n = out["n"].to_numpy(dtype=float)
+    base = out["base"].to_numpy(dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        percent = np.where(base > 0, 100.0 * n / base, np.nan)
+    lower, upper = inference.wilson_interval(n, base, opts.confidence)
+    out["percent"] = percent
+    out["ci_lower"] = 100.0 * np.asarray(lower, dtype=float)
+    out["ci_upper"] = 100.0 * np.asarray(upper, dtype=float)
+    return out
+
+
+def _weighted(opts: _Options) -> bool:
+    return opts.site_weights == "equal"
 
 
 def _equal_site_weights(sites: np.ndarray) -> np.ndarray:
@@ -842,7 +913,7 @@ def presence_matrix(
     labels = _item_labels(codes, instruments)
 
     if sites is None:
-        universe = sorted(set(everyone["site"].dropna()))
+        universe = sorted(set(everyone["site"].dropna().unique()))
     elif isinstance(sites, pd.DataFrame):
         if "site_id" not in sites.columns:
             raise AnalysisError(
@@ -853,8 +924,8 @@ def presence_matrix(
     else:
         universe = list(dict.fromkeys(str(s) for s in sites))
     in_wave = people[people["wave"] == wave]
-    with_respondents = set(in_wave["site"].dropna())
-    answering = set(answers["site"].dropna())
+    with_respondents = set(in_wave["site"].dropna().unique())
+    answering = set(answers["site"].dropna().unique())
     listed = [s for s in universe if s in answering]
     listed += sorted(answering - set(listed))
     notes: list[str] = []
@@ -877,12 +948,17 @@ def presence_matrix(
 
     respondents = answers.drop_duplicates("respondent_id").loc[:, ["respondent_id", "site"]]
     option_frame = pd.DataFrame({"item": codes})
-    obs = _cross(respondents, option_frame)
-    ticked = answers.loc[answers["value"] == "1", ["respondent_id", "item"]].assign(y=1)
-    obs = obs.merge(ticked, on=["respondent_id", "item"], how="left")
-    obs["y"] = obs["y"].fillna(0).astype("int64")
     cells = _cross(pd.DataFrame({"site": listed}), option_frame)
-    table = _summarise(obs, ["site", "item"], cells, opts, weighted=False)
+    ticked = answers[(answers["value"] == "1").to_numpy() & answers["item"].isin(codes)]
+    base = respondents.groupby("site", observed=True).size().rename("base").reset_index()
+    n = ticked.groupby(["site", "item"], observed=True).size().rename("n").reset_index()
+    counts = (
+        _typed(cells, ["site", "item"])
+        .merge(_typed(base, ["site"]), on="site")
+        .merge(_typed(n, ["site", "item"]), on=["site", "item"], how="left")
+        .fillna({"n": 0})
+    )
+    table = _summarise_counts(counts, ["site", "item"], cells, opts)
     table["present"] = (table["n"] > 0).astype("boolean")
     table.insert(2, "item_label", table["item"].map(labels).astype("string"))
     # Options are numbered in questionnaire order, as the published table numbers them.
@@ -1015,25 +1091,47 @@ def pick_n(
         :, ["respondent_id", "wave", "site", "org_type"]
     ]
     option_frame = pd.DataFrame({"item": codes})
-    obs = _cross(respondents, option_frame)
-    ticked = answers.loc[answers["value"] == "1", ["respondent_id", "item"]].assign(y=1)
-    obs = obs.merge(ticked, on=["respondent_id", "item"], how="left")
-    obs["y"] = obs["y"].fillna(0).astype("int64")
     if by is None:
-        obs[group_col] = "All"
         groups: list[str] = ["All"]
+    elif by == "org_type":
+        groups = [*response_frame.ORG_TYPES, "All"]
     else:
-        obs_all = obs.assign(**{group_col: "All"})
-        obs = pd.concat([obs.assign(**{group_col: obs[by]}), obs_all], ignore_index=True)
-        if by == "org_type":
-            groups = [*response_frame.ORG_TYPES, "All"]
-        else:
-            groups = [*sorted(respondents["site"].dropna().unique()), "All"]
+        groups = [*sorted(respondents["site"].dropna().unique()), "All"]
     keys = ["item", "wave", group_col]
     cells = _cross(
         _cross(option_frame, pd.DataFrame({"wave": asked})), pd.DataFrame({group_col: groups})
     )
-    table = _summarise(obs, keys, cells, opts, weighted=True)
+    if _weighted(opts):
+        obs = _cross(respondents, option_frame)
+        ticked = answers.loc[answers["value"] == "1", ["respondent_id", "item"]].assign(y=1)
+        obs = obs.merge(ticked, on=["respondent_id", "item"], how="left")
+        obs["y"] = obs["y"].fillna(0).astype("int64")
+        if by is None:
+            obs[group_col] = "All"
+        else:
+            obs_all = obs.assign(**{group_col: "All"})
+            obs = pd.concat([obs.assign(**{group_col: obs[by]}), obs_all], ignore_index=True)
+        table = _summarise(obs, keys, cells, opts, weighted=True)
+    else:
+        ticked = answers[(answers["value"] == "1").to_numpy() & answers["item"].isin(codes)]
+        bases, ns = [], []
+        for split in ([by] if by else []) + [None]:
+            wave_keys = ["wave"] if split is None else ["wave", split]
+            base = respondents.groupby(wave_keys, observed=True).size().rename("base")
+            n = ticked.groupby(["item", *wave_keys], observed=True).size().rename("n")
+            base, n = base.reset_index(), n.reset_index()
+            if split is None:
+                base[group_col] = "All"
+                n[group_col] = "All"
+            bases.append(_typed(base, ["wave", group_col]).loc[:, ["wave", group_col, "base"]])
+            ns.append(_typed(n, keys).loc[:, [*keys, "n"]])
+        counts = (
+            _typed(cells, keys)
+            .merge(pd.concat(bases, ignore_index=True), on=["wave", group_col])
+            .merge(pd.concat(ns, ignore_index=True), on=keys, how="left")
+            .fillna({"n": 0})
+        )
+        table = _summarise_counts(counts, keys, cells, opts)
     table.insert(1, "item_label", table["item"].map(labels).astype("string"))
     table = table.loc[:, ["item", "item_label", "wave", group_col, *_STATS]]
     table = _finish_types(table, ("n", "base"), _DEPENDENT)
@@ -1098,13 +1196,17 @@ def _grid(
             f"no answers to {question!r} in waves {list(wave_list)}; "
             "fix: check the question code and waves"
         )
-    base_people = answers.drop_duplicates("respondent_id").loc[
-        :, ["respondent_id", "panel_id", "wave", "site"]
-    ]
+    base_people = (
+        answers.drop_duplicates("respondent_id")
+        .sort_values("respondent_id")
+        .loc[:, ["respondent_id", "panel_id", "wave", "site"]]
+        .astype({"respondent_id": "string", "panel_id": "string", "site": "string"})
+    )
     codes = _resolve_items(question, answers["item"].unique(), items, instruments)
     answers = answers[answers["item"].isin(codes)].reset_index(drop=True)
+    seen = answers.loc[:, ["item", "wave"]].drop_duplicates()
     asked = {
-        code: tuple(sorted(int(w) for w in answers.loc[answers["item"] == code, "wave"].unique()))
+        code: tuple(sorted(int(w) for w in seen.loc[seen["item"] == code, "wave"]))
         for code in codes
     }
     return _Grid(
@@ -1160,17 +1262,26 @@ def distribution(
     if not known:
         notes.append("Category order is alphabetical: no scale was given.")
 
-    base = grid.base_people.loc[:, ["respondent_id", "wave", "site"]]
-    frames = []
-    for code in grid.codes:
-        for wave in grid.asked[code]:
-            people_w = base[base["wave"] == wave]
-            mine = grid.answers[(grid.answers["item"] == code) & (grid.answers["wave"] == wave)]
-            value_of = dict(zip(mine["respondent_id"], mine["value"], strict=True))
-            value = people_w["respondent_id"].map(value_of).fillna(NOT_ANSWERED)
-            frames.append(people_w.assign(item=code, _value=value.to_numpy()))
-    resp = pd.concat(frames, ignore_index=True)
-    skipped = sorted(set(resp.loc[resp["_value"] == NOT_ANSWERED, "item"]))
+    item_waves = pd.DataFrame(
+        [(code, wave) for code in grid.codes for wave in grid.asked[code]],
+        columns=["item", "wave"],
+    )
+    wave_base = grid.base_people.groupby("wave").size().rename("base")
+    answered = (
+        grid.answers.groupby(["item", "wave", "value"], observed=True)
+        .size()
+        .rename("n")
+        .reset_index()
+        .rename(columns={"value": "category"})
+    )
+    answered["item"] = answered["item"].astype("string")
+    answered["category"] = answered["category"].astype("string")
+    per_row = _typed(item_waves, ["item", "wave"]).merge(
+        answered.groupby(["item", "wave"])["n"].sum().reset_index(), how="left"
+    )
+    per_row["base"] = per_row["wave"].map(wave_base).astype("int64")
+    per_row["n"] = per_row["base"] - per_row["n"].fillna(0).astype("int64")
+    skipped = sorted(set(per_row.loc[per_row["n"] > 0, "item"]))
     shown_scale = list(scale) + ([NOT_ANSWERED] if skipped else [])
     if skipped:
         notes.append(
@@ -1178,14 +1289,28 @@ def distribution(
             "this row."
         )
     cats = pd.DataFrame({"category": shown_scale})
-    obs = _cross(resp, cats)
-    obs["y"] = (obs["_value"].astype("string") == obs["category"]).astype("int64")
-    item_waves = pd.DataFrame(
-        [(code, wave) for code in grid.codes for wave in grid.asked[code]],
-        columns=["item", "wave"],
-    )
     cells = _cross(item_waves, cats)
-    table = _summarise(obs, ["item", "wave", "category"], cells, opts, weighted=True)
+    keys = ["item", "wave", "category"]
+    if _weighted(opts):
+        base = grid.base_people.loc[:, ["respondent_id", "wave", "site"]]
+        frames = []
+        for code in grid.codes:
+            for wave in grid.asked[code]:
+                people_w = base[base["wave"] == wave]
+                mine = grid.answers[(grid.answers["item"] == code) & (grid.answers["wave"] == wave)]
+                value_of = dict(zip(mine["respondent_id"], mine["value"], strict=True))
+                value = people_w["respondent_id"].map(value_of).fillna(NOT_ANSWERED)
+                frames.append(people_w.assign(item=code, _value=value.to_numpy()))
+        resp = pd.concat(frames, ignore_index=True)
+        obs = _cross(resp, cats)
+        obs["y"] = (obs["_value"].astype("string") == obs["category"]).astype("int64")
+        table = _summarise(obs, keys, cells, opts, weighted=True)
+    else:
+        missing = per_row.assign(category=NOT_ANSWERED).loc[:, [*keys, "n"]]
+        found = pd.concat([answered, missing[missing["n"] > 0]], ignore_index=True)
+        counts = _typed(cells, keys).merge(_typed(found, keys), on=keys, how="left")
+        counts["base"] = counts["wave"].map(wave_base)
+        table = _summarise_counts(counts.fillna({"n": 0, "base": 0}), keys, cells, opts)
     category_labels = {**scale_labels, NOT_ANSWERED: "Not answered"}
     table.insert(1, "item_label", table["item"].map(grid.labels).astype("string"))
     table.insert(4, "category_label", table["category"].map(category_labels).astype("string"))
@@ -1269,29 +1394,39 @@ def trend(
     notes = _not_asked_notes(grid, wave_list)
 
     base = grid.base_people
-    rows = []
-    for code in grid.codes:
-        for wave in grid.asked[code]:
-            people_w = base[base["wave"] == wave]
-            mine = grid.answers[(grid.answers["item"] == code) & (grid.answers["wave"] == wave)]
-            hit = set(mine.loc[mine["value"].isin(wanted), "respondent_id"])
-            rows.append(
-                people_w.assign(
-                    item=code, y=people_w["respondent_id"].isin(hit).astype("int64").to_numpy()
-                )
-            )
-    obs = pd.concat(rows, ignore_index=True)
-    cells = obs.loc[:, ["item", "wave"]].drop_duplicates()
-    order = {code: i for i, code in enumerate(grid.codes)}
-    cells = cells.sort_values(
-        ["item", "wave"], key=lambda s: s.map(order) if s.name == "item" else s
+    hits = grid.answers.loc[
+        grid.answers["value"].isin(wanted).to_numpy(), ["respondent_id", "panel_id", "item", "wave"]
+    ]
+    cells = pd.DataFrame(
+        [(code, wave) for code in grid.codes for wave in grid.asked[code]],
+        columns=["item", "wave"],
     )
-    table = _summarise(obs, ["item", "wave"], cells, opts, weighted=True)
+    if _weighted(opts):
+        rows = []
+        for code in grid.codes:
+            for wave in grid.asked[code]:
+                people_w = base[base["wave"] == wave]
+                mine = hits[(hits["item"] == code) & (hits["wave"] == wave)]
+                hit = set(mine["respondent_id"])
+                rows.append(
+                    people_w.assign(
+                        item=code,
+                        y=people_w["respondent_id"].isin(hit).astype("int64").to_numpy(),
+                    )
+                )
+        obs = pd.concat(rows, ignore_index=True)
+        table = _summarise(obs, ["item", "wave"], cells, opts, weighted=True)
+    else:
+        wave_base = base.groupby("wave").size()
+        counts = hits.groupby(["item", "wave"], observed=True).size().rename("n").reset_index()
+        counts = _typed(cells, ["item", "wave"]).merge(_typed(counts, ["item", "wave"]), how="left")
+        counts["base"] = counts["wave"].map(wave_base)
+        table = _summarise_counts(counts.fillna({"n": 0}), ["item", "wave"], cells, opts)
     table.insert(1, "item_label", table["item"].map(grid.labels).astype("string"))
     table = table.loc[:, ["item", "item_label", "wave", *_STATS]]
     table = _finish_types(table, ("n", "base"), _DEPENDENT)
 
-    tests = _tests_of_change(obs, table, grid, opts)
+    tests = _tests_of_change(_paired_counts(base, hits, grid), table, grid, opts)
     tests_shown, tests_record = suppress_small_counts(
         tests,
         ["n_from", "base_from", "n_to", "base_to", "only_from", "only_to"],
@@ -1403,18 +1538,64 @@ def _num(value: object) -> float:
     return float("nan") if value is None else float(value)
 
 
+def _positions(index: pd.Index, values: pd.Series) -> np.ndarray:
+    """Position in ``index`` of each value (-1 where absent), via the codes of a categorical."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        where = index.get_indexer(values.cat.categories.astype("string"))
+        codes = values.cat.codes.to_numpy()
+        return np.where(codes >= 0, where[codes], -1)
+    return index.get_indexer(values.astype("string"))
+
+
+def _paired_counts(
+    base: pd.DataFrame, hits: pd.DataFrame, grid: _Grid
+) -> dict[tuple[str, int, int], tuple[int, int, int, int, int]]:
+    """For each item and pair of waves it was asked in: (pairs, a1, a2, only_from, only_to).
+
+    Pairs are panel members in the base of both waves; ``a1``/``a2`` those answering in the
+    categories each wave; the discordant counts are those who changed.
+    """
+    linked = base[base["panel_id"].notna()]
+    panels = pd.Index(pd.unique(linked["panel_id"]))
+    waves = sorted(int(w) for w in linked["wave"].unique())
+    position = {w: i for i, w in enumerate(waves)}
+    in_base = np.zeros((len(waves), len(panels)), dtype=bool)
+    in_base[linked["wave"].map(position).to_numpy(), panels.get_indexer(linked["panel_id"])] = True
+    hits = hits[hits["panel_id"].notna().to_numpy() & hits["wave"].isin(waves).to_numpy()]
+    item_index = pd.Index(grid.codes, dtype="string")
+    item = _positions(item_index, hits["item"])
+    panel = _positions(panels, hits["panel_id"])
+    keep = (item >= 0) & (panel >= 0)
+    y = np.zeros((len(waves), len(panels), len(item_index)), dtype=bool)
+    wave_at = np.searchsorted(np.asarray(waves), hits["wave"].to_numpy())
+    y[wave_at[keep], panel[keep], item[keep]] = True
+    out = {}
+    for i, code in enumerate(grid.codes):
+        for _, w1, w2 in _comparisons(grid.asked[code]):
+            if w1 not in position or w2 not in position:
+                continue
+            both = in_base[position[w1]] & in_base[position[w2]]
+            y1 = y[position[w1], :, i] & both
+            y2 = y[position[w2], :, i] & both
+            out[(code, w1, w2)] = (
+                int(both.sum()),
+                int(y1.sum()),
+                int(y2.sum()),
+                int((y1 & ~y2).sum()),
+                int((~y1 & y2).sum()),
+            )
+    return out
+
+
 def _tests_of_change(
-    obs: pd.DataFrame, table: pd.DataFrame, grid: _Grid, opts: _Options
+    paired_counts: dict[tuple[str, int, int], tuple[int, int, int, int, int]],
+    table: pd.DataFrame,
+    grid: _Grid,
+    opts: _Options,
 ) -> pd.DataFrame:
     counts = {
         (str(r.item), int(r.wave)): (int(r.n), int(r.base))
         for r in table.loc[:, ["item", "wave", "n", "base"]].itertuples(index=False)
-    }
-    linked = obs[obs["panel_id"].notna()]
-    # (item, wave) -> {panel_id: 1 if in the categories else 0}
-    answers_of = {
-        (str(item), int(wave)): dict(zip(group["panel_id"], group["y"].astype(int), strict=True))
-        for (item, wave), group in linked.groupby(["item", "wave"], sort=False)
     }
     rows: list[dict[str, object]] = []
     for code in grid.codes:
@@ -1470,17 +1651,10 @@ def _tests_of_change(
                         "note": result.note or "",
                     }
                 )
-            before = answers_of.get((code, w1), {})
-            after = answers_of.get((code, w2), {})
-            paired = [(before[p], after[p]) for p in before if p in after]
-            pairs = len(paired)
+            pairs, a1, a2, only_from, only_to = paired_counts.get((code, w1, w2), (0,) * 5)
             if pairs == 0:
                 continue
-            only_from = sum(1 for y1, y2 in paired if y1 == 1 and y2 == 0)
-            only_to = sum(1 for y1, y2 in paired if y1 == 0 and y2 == 1)
             discordant = only_from + only_to
-            a1 = sum(y1 for y1, _ in paired)
-            a2 = sum(y2 for _, y2 in paired)
             if discordant < _EXACT_BELOW:
                 result = inference.mcnemar_exact(only_from, only_to)
                 note = f"exact binomial test: fewer than {_EXACT_BELOW} discordant pairs"
