@@ -59,6 +59,9 @@ def test_survey_tables_for_one_wave_print_the_2018_columns(capsys, workspace):
     # Table I, 2018: mailing list 439, participants 85, 19% (000_9191d1decfdc3012.txt Table I)
     assert "September–November 2018" in out
     assert "439" in out
+    # Table II's programme-wave block needs the registry: 2018 wave 1 = 54, wave 2 = 31
+    assert "Wave 1" in out
+    assert "Programme wave left out" not in out
     assert "2016" not in out.split("Key informant characteristics")[0]
 
 

@@ -117,7 +117,9 @@ def survey_tables(
 
     data = ws.load(workspace)
     waves = (wave,) if wave is not None else None
-    results = analysis.table_set(data, waves=waves, options=_options(panel, equal_sites, threshold))
+    results = analysis.table_set(
+        data, waves=waves, options=_options(panel, equal_sites, threshold), sites=_sites()
+    )
     _emit_many(results, fmt, output)
 
 

@@ -8,6 +8,7 @@ waves in which each question was asked.
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -63,6 +64,23 @@ class _Entry:
     figure: bool = False
     question: str | None = None
 
+
+#: Reader-facing titles for the named tables (the tabulations' own titles name codes).
+TITLES: dict[str, str] = {
+    "fieldwork": "Fieldwork periods, mailing lists, participants and response rates",
+    "response-by-site": "Response rates by site and survey wave",
+    "response-by-org": "Response rates by organisation type and survey wave",
+    "characteristics": "Key informants by programme wave, organisation and role",
+    "initiatives": "Services and initiatives implemented, by site",
+    "objectives": "Most important objectives of local integration, by organisation type",
+    "progress": "Progress in meeting objectives, by survey wave",
+    "progress-trend": "Substantial or some progress in meeting objectives, by survey wave",
+    "barriers": "Barriers rated very significant, by survey wave",
+    "facilitators": "Facilitators rated very important, by survey wave",
+    "progress-change": "Change between survey waves: substantial or some progress",
+    "barriers-change": "Change between survey waves: barriers rated very significant",
+    "facilitators-change": "Change between survey waves: facilitators rated very important",
+}
 
 #: Figure name → (question, categories counted).
 TRENDS: dict[str, tuple[str, tuple[str, ...]]] = {
@@ -245,7 +263,7 @@ def _change(name: str):
         ].reset_index(drop=True)
         return TableResult(
             name=f"change_{question}",
-            title=f"Change between survey waves: {trend.title[:1].lower()}{trend.title[1:]}",
+            title=f"Change between survey waves: {question}",
             frame=frame,
             method=(
                 "Independent waves: two-proportion z test (equivalent to Pearson's chi-square "
@@ -392,7 +410,16 @@ def table(
         raise AnalysisError(
             f"no table called {name!r}; {hint}fix: choose one of {', '.join(_CATALOGUE)}"
         )
-    return entry.build(data, waves, options or Options(), sites)
+    return _titled(name, entry.build(data, waves, options or Options(), sites))
+
+
+def _titled(name: str, result: TableResult) -> TableResult:
+    title = TITLES.get(name)
+    if title is None:
+        return result
+    if name == "initiatives" and "wave" in result.options:
+        title = f"{title} ({result.options['wave']})"
+    return dataclasses.replace(result, title=title)
 
 
 def figure_data(
@@ -405,7 +432,8 @@ def figure_data(
     """The data behind a trend figure: ``progress``, ``barriers`` or ``facilitators``."""
     if name not in TRENDS:
         raise AnalysisError(f"no figure called {name!r}; fix: choose one of {', '.join(TRENDS)}")
-    return _trend(name)(data, waves, options or Options(), None)
+    key = "progress-trend" if name == "progress" else name
+    return _titled(key, _trend(name)(data, waves, options or Options(), None))
 
 
 def table_set(
