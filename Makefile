@@ -35,6 +35,6 @@ bench: $(STAMP) ## Run the benchmarks and print their ratios (see docs/performan
 	$(BIN)/python bench/bench_tabulate.py
 
 clean: ## Remove the virtual environment and outputs
-	rm -rf $(VENV) out .pytest_cache .ruff_cache
+	rm -rf $(VENV) out workspace .pytest_cache .ruff_cache .hypothesis .coverage
 
 .PHONY: help venv demo test lint format bench clean
