@@ -95,3 +95,14 @@ def test_adding_a_new_wave_registers_it():
     assert merged.wave_numbers() == (2016, 2017)
     assert merged.waves.set_index("wave").loc[2017, "instrument"] == "ki2017"
     assert len(merged.responses) == 2 * len(data.responses)
+
+
+def test_a_first_import_starts_from_an_empty_workspace(tmp_path):
+    target = tmp_path / "new"
+    data = ws.load_or_empty(target)
+    assert data.wave_numbers() == ()
+    merged = ws.with_wave(data, _data().responses)
+    ws.save(merged, target)
+    back = ws.load(target)
+    assert back.wave_numbers() == (2016,)
+    assert back.responses["respondent_id"].nunique() == 2

@@ -185,7 +185,7 @@ def _import(kind: str, file: Path, wave: int, workspace: Path, replace: bool, **
     from pioneer import workspace as ws
     from pioneer.survey import imports, instrument
 
-    data = ws.load(workspace)
+    data = ws.load_or_empty(workspace)
     questionnaire = instrument.load(_instrument_for(data, wave))
     reader = {
         "csv": imports.read_csv,

@@ -53,6 +53,26 @@ class SurveyData:
         return tuple(sorted(int(w) for w in self.waves["wave"]))
 
 
+def empty() -> SurveyData:
+    """A workspace with no waves, for a programme's first import."""
+
+    def table(columns: tuple[str, ...]) -> pd.DataFrame:
+        return pd.DataFrame(
+            {c: pd.Series([], dtype="int64" if c == "wave" else "string") for c in columns}
+        )
+
+    return SurveyData(
+        responses=response_frame.empty(),
+        mailing_list=table(MAILING_COLUMNS),
+        waves=table(WAVE_COLUMNS),
+    )
+
+
+def load_or_empty(path: str | Path = DEFAULT_PATH) -> SurveyData:
+    """The workspace at ``path``, or an empty one when the folder does not exist yet."""
+    return load(path) if Path(path).exists() else empty()
+
+
 def load(path: str | Path = DEFAULT_PATH) -> SurveyData:
     """Read a workspace folder; names the missing file and how to make one."""
     root = Path(path)
@@ -147,5 +167,5 @@ def with_wave(data: SurveyData, responses: pd.DataFrame, *, replace: bool = Fals
     return SurveyData(
         responses=response_frame.normalise(merged),
         mailing_list=data.mailing_list,
-        waves=wave_rows.sort_values("wave").reset_index(drop=True),
+        waves=wave_rows.astype({"wave": "int64"}).sort_values("wave").reset_index(drop=True),
     )
