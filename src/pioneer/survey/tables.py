@@ -171,20 +171,100 @@ def _method(what: str, opts: _Options) -> str:
 # ---------------------------------------------------------------------------
 
 
-def _people(responses: pd.DataFrame, opts: _Options) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(all respondents, respondents kept by the panel option)."""
+@dataclass(frozen=True, eq=False)
+class PreparedResponses:
+    """A response frame checked once and held as integer codes, for many tables.
+
+    Build it with :func:`prepare`; every table function accepts it in place of
+    the response frame, so the respondent table and the codes are made once per
+    frame rather than once per table. ``people`` is
+    :func:`pioneer.survey.panel.attendance` of the frame; each answer (a row with
+    an item and a value) is held as its respondent's position in ``people``
+    (``-1`` for a respondent without an id), an item code into ``items`` and a
+    value code into ``values``. Treat it as read-only: it does not follow later
+    changes to the frame it came from.
+    """
+
+    people: pd.DataFrame
+    person: np.ndarray
+    item: np.ndarray
+    items: pd.Index
+    value: np.ndarray
+    values: pd.Index
+    ids: pd.Index  # respondent ids in people order (categories of answer frames)
+    attributes: dict[str, tuple[np.ndarray, pd.Index]]  # column -> (codes per person, labels)
+
+    def __len__(self) -> int:
+        return len(self.person)
+
+
+def prepare(responses: pd.DataFrame | PreparedResponses) -> PreparedResponses:
+    """Check a response frame and code it once for several tables (see :class:`PreparedResponses`).
+
+    Raises :class:`AnalysisError` as the table functions do: missing columns, a
+    respondent with two sets of attributes, a key informant answering twice in a wave.
+    """
+    if isinstance(responses, PreparedResponses):
+        return responses
+    if not isinstance(responses, pd.DataFrame):
+        raise AnalysisError(
+            f"expected a response frame (pandas DataFrame) or prepared responses; got "
+            f"{type(responses).__name__}; fix: pass the frame of pioneer.survey.frame"
+        )
     missing = [c for c in response_frame.COLUMNS if c not in responses.columns]
     if missing:
         raise AnalysisError(
             f"a response frame needs the columns {list(response_frame.COLUMNS)}; "
             f"missing {missing}; fix: build it with pioneer.survey.frame.normalise"
         )
-    everyone = survey_panel.attendance(responses)
+    people = survey_panel.attendance(responses)
+    id_text = people["respondent_id"]
+    if id_text.isna().any():  # placeholders keep the categories unique; no answer uses them
+        filled = [f"\x00no id {i}" if pd.isna(v) else v for i, v in enumerate(id_text)]
+        ids = pd.Index(filled, dtype="string")
+    else:
+        ids = pd.Index(id_text.to_numpy(), dtype="string")
+    known = pd.Index(id_text.dropna().to_numpy(), dtype="string")
+    position = np.flatnonzero(id_text.notna().to_numpy())
+    respondent = _as_category(responses["respondent_id"])
+    where = known.get_indexer(respondent.cat.categories)
+    where = np.append(np.where(where >= 0, position[np.maximum(where, 0)], -1), -1)
+    item = _as_category(responses["item"])
+    value = _as_category(responses["value"])
+    item_codes = item.cat.codes.to_numpy()
+    value_codes = value.cat.codes.to_numpy()
+    keep = (item_codes >= 0) & (value_codes >= 0)
+    person = where[respondent.cat.codes.to_numpy()[keep]]
+    attributes = {}
+    for column in ("panel_id", "site", "org_type"):
+        codes, labels = pd.factorize(people[column])
+        attributes[column] = (codes, pd.Index(labels, dtype="string"))
+    return PreparedResponses(
+        people=people,
+        person=person.astype(np.int32 if len(people) < 2**31 - 1 else np.int64),
+        item=item_codes[keep],
+        items=pd.Index(item.cat.categories, dtype="string"),
+        value=value_codes[keep],
+        values=pd.Index(value.cat.categories, dtype="string"),
+        ids=ids,
+        attributes=attributes,
+    )
+
+
+def _people(
+    responses: pd.DataFrame | PreparedResponses, opts: _Options
+) -> tuple[PreparedResponses, pd.DataFrame, pd.DataFrame, np.ndarray]:
+    """(prepared responses, all respondents, respondents kept by the panel option, kept mask)."""
+    prep = prepare(responses)
+    everyone = prep.people
     if opts.panel_min is None:
-        return everyone, everyone
-    members = survey_panel.panel_members(responses, opts.panel_min)["panel_id"]
-    kept = everyone[everyone["panel_id"].isin(members)].reset_index(drop=True)
-    return everyone, kept
+        return prep, everyone, everyone, np.ones(len(everyone), dtype=bool)
+    linked = everyone[everyone["panel_id"].notna()]
+    n_waves = linked.groupby("panel_id")["wave"].nunique()
+    members = n_waves[n_waves >= opts.panel_min].index
+    kept_mask = everyone["panel_id"].isin(members).to_numpy(dtype=bool)
+    kept = everyone[kept_mask].reset_index(drop=True)
+    return prep, everyone, kept, kept_mask
 
 
 def _waves(requested: object, everyone: pd.DataFrame) -> tuple[int, ...]:
@@ -210,85 +290,141 @@ def _waves(requested: object, everyone: pd.DataFrame) -> tuple[int, ...]:
     return waves
 
 
-def _item_mask(items: pd.Series, *, prefix: str | None = None, exact: str | None = None):
-    if isinstance(items.dtype, pd.CategoricalDtype):
-        categories = pd.Series(items.cat.categories.astype(str))
-        if prefix is not None:
-            keep = categories[categories.str.startswith(prefix)]
-        else:
-            keep = categories[categories == exact]
-        # Decide per category, then look each row up by its code (no per-row strings).
-        chosen = np.append(categories.isin(set(keep)).to_numpy(), False)  # code -1: missing
-        return chosen[items.cat.codes.to_numpy()]
-    text = items.astype("string")
+def _chosen_items(prep: PreparedResponses, *, prefix: str | None, exact: str | None):
+    """Which item codes belong to the question (or are the item): decided per category."""
+    names = prep.items.to_series().astype(str)
     if prefix is not None:
-        return text.str.startswith(prefix).fillna(False).to_numpy(dtype=bool)
-    return (text == exact).fillna(False).to_numpy(dtype=bool)
+        return names.str.startswith(prefix).to_numpy(dtype=bool)
+    return (names == exact).to_numpy(dtype=bool)
+
+
+def _person_columns(prep: PreparedResponses, person: np.ndarray) -> dict[str, Any]:
+    """Respondent columns for rows given as positions in ``prep.people`` (categoricals)."""
+    out: dict[str, Any] = {
+        "respondent_id": pd.Categorical.from_codes(person, categories=prep.ids, validate=False)
+    }
+    for column in ("panel_id", "wave", "site", "org_type"):
+        if column == "wave":
+            out[column] = prep.people["wave"].to_numpy()[person]
+            continue
+        codes, labels = prep.attributes[column]
+        out[column] = pd.Categorical.from_codes(codes[person], categories=labels, validate=False)
+    return out
 
 
 def _answers(
-    responses: pd.DataFrame,
-    people: pd.DataFrame,
+    prep: PreparedResponses,
+    kept: np.ndarray,
     waves: tuple[int, ...],
     *,
     question: str | None = None,
     item: str | None = None,
 ) -> pd.DataFrame:
-    """Answers to one question (or one item) by the given respondents in ``waves``.
+    """Answers to one question (or one item) by the kept respondents in ``waves``.
 
-    Columns: ``respondent_id, item, value, panel_id, wave, site, org_type``.
+    Columns: ``respondent_id, item, value, panel_id, wave, site, org_type``, all
+    categorical but ``wave``; ``respondent_id`` codes are positions in
+    ``prep.people``, so sorting on them gives the people order.
     """
-    if question is not None:
-        mask = _item_mask(responses["item"], prefix=f"{question}.")
-    else:
-        mask = _item_mask(responses["item"], exact=item)
-    answers = responses.loc[mask, ["respondent_id", "item", "value"]]
-    answers = answers[answers["value"].notna()]
-    # Checks and joins run on compact codes: no per-answer Python strings.
-    ids = _as_category(answers["respondent_id"])
-    item = _as_category(answers["item"])
-    pair = ids.cat.codes.to_numpy().astype(np.int64) * (len(item.cat.categories) + 1) + (
-        item.cat.codes.to_numpy()
+    chosen = _chosen_items(
+        prep, prefix=f"{question}." if question is not None else None, exact=item
     )
-    twice = pd.Series(pair).duplicated(keep=False).to_numpy()
-    if twice.any():
-        bad = answers.loc[twice].astype("string").sort_values(["respondent_id", "item"]).iloc[0]
-        raise AnalysisError(
-            f"respondent {bad['respondent_id']!r} has more than one answer to "
-            f"{bad['item']!r}; fix: keep one row per respondent and item in the response frame"
-        )
-    # Respondent attributes by position in ``people`` (no string merge). ``people`` is
-    # sorted by wave, site, respondent_id; the answers' respondent_id categories follow
-    # that order, so sorting by it (on codes) gives the people order where needed.
-    here = people[people["wave"].isin(waves)].reset_index(drop=True)
-    where = pd.Index(here["respondent_id"]).get_indexer(ids.cat.categories.astype("string"))
-    codes = ids.cat.codes.to_numpy()
-    row = np.where(codes >= 0, where[codes], -1)
-    keep = row >= 0
-    row = row[keep]
-    value = _as_category(answers["value"])
-    out = {
-        "respondent_id": pd.Categorical.from_codes(
-            row,
-            categories=pd.Index(here["respondent_id"].astype(str), dtype="string"),
-            validate=False,
-        ),
-        "item": pd.Categorical.from_codes(
-            item.cat.codes.to_numpy()[keep], categories=item.cat.categories, validate=False
-        ),
-        "value": pd.Categorical.from_codes(
-            value.cat.codes.to_numpy()[keep], categories=value.cat.categories, validate=False
-        ),
-    }
-    for column in ("panel_id", "wave", "site", "org_type"):
-        if column == "wave":
-            out[column] = here["wave"].to_numpy()[row]
-            continue
-        small_codes, uniques = pd.factorize(here[column])
-        out[column] = pd.Categorical.from_codes(
-            small_codes[row], categories=pd.Index(uniques, dtype="string"), validate=False
-        )
+    rows = np.flatnonzero(chosen[prep.item])
+    person = prep.person[rows]
+    item_codes = prep.item[rows]
+    # Duplicate check on integer keys: (respondent + 1) × items of the question + item.
+    local = np.cumsum(chosen) - 1
+    k = max(int(chosen.sum()), 1)
+    key = (person.astype(np.int64) + 1) * k + local[item_codes]
+    if len(key):
+        twice = np.bincount(key, minlength=(len(prep.people) + 1) * k)[key] > 1
+        if twice.any():
+            bad_person = person[twice]
+            bad = pd.DataFrame(
+                {
+                    "respondent_id": pd.Series(
+                        np.where(bad_person >= 0, prep.ids.to_numpy()[bad_person], None),
+                        dtype="string",
+                    ),
+                    "item": pd.Series(prep.items.to_numpy()[item_codes[twice]], dtype="string"),
+                }
+            )
+            bad = bad.sort_values(["respondent_id", "item"]).iloc[0]
+            raise AnalysisError(
+                f"respondent {bad['respondent_id']!r} has more than one answer to "
+                f"{bad['item']!r}; fix: keep one row per respondent and item in the response frame"
+            )
+    here = kept & prep.people["wave"].isin(waves).to_numpy(dtype=bool)
+    keep = person >= 0
+    keep[keep] = here[person[keep]]
+    person = person[keep]
+    out = _person_columns(prep, person)
+    out["item"] = pd.Categorical.from_codes(item_codes[keep], categories=prep.items, validate=False)
+    out["value"] = pd.Categorical.from_codes(
+        prep.value[rows][keep], categories=prep.values, validate=False
+    )
+    order = ("respondent_id", "item", "value", "panel_id", "wave", "site", "org_type")
+    return pd.DataFrame({c: out[c] for c in order})
+
+
+def _respondents(answers: pd.DataFrame, prep: PreparedResponses) -> pd.DataFrame:
+    """One row per respondent among ``answers``, in people order (categorical columns)."""
+    codes = answers["respondent_id"].cat.codes.to_numpy()
+    seen = np.zeros(len(prep.people), dtype=bool)
+    seen[codes] = True
+    out = _person_columns(prep, np.flatnonzero(seen))
     return pd.DataFrame(out)
+
+
+def _tally(frame: pd.DataFrame, keys: Sequence[str], name: str = "n") -> pd.DataFrame:
+    """``frame.groupby(keys, observed=True).size()`` as a frame, counted with ``np.bincount``.
+
+    Keys are categoricals (their codes are used) or integers; rows with a missing
+    key are left out, as ``groupby`` does.
+    """
+    codes, labels = [], []
+    for key in keys:
+        column = frame[key]
+        if isinstance(column.dtype, pd.CategoricalDtype):
+            codes.append(column.cat.codes.to_numpy().astype(np.int64))
+            labels.append(column.cat.categories)
+        else:
+            c, u = pd.factorize(column, sort=True)
+            codes.append(c.astype(np.int64))
+            labels.append(u)
+    shape = tuple(max(len(u), 1) for u in labels)
+    ok = np.ones(len(frame), dtype=bool)
+    for c in codes:
+        ok &= c >= 0
+    flat = np.ravel_multi_index(tuple(c[ok] for c in codes), shape) if len(shape) else None
+    counts = np.bincount(flat, minlength=int(np.prod(shape))) if flat is not None else None
+    found = np.flatnonzero(counts)
+    where = np.unravel_index(found, shape)
+    out: dict[str, Any] = {}
+    for key, position, u, column in zip(keys, where, labels, keys, strict=True):
+        if isinstance(frame[column].dtype, pd.CategoricalDtype):
+            out[key] = pd.Categorical.from_codes(position, categories=u, validate=False)
+        else:
+            out[key] = np.asarray(u)[position]
+    out[name] = counts[found].astype(np.int64)
+    return pd.DataFrame(out)
+
+
+def _observed(values: pd.Series) -> list[str]:
+    """The categories of a categorical that occur in it (its ``unique()``, from the codes)."""
+    codes = values.cat.codes.to_numpy()
+    present = np.bincount(codes[codes >= 0], minlength=len(values.cat.categories)) > 0
+    return [str(c) for c in values.cat.categories[present]]
+
+
+def _in(values: pd.Series, allowed: Iterable[str]) -> np.ndarray:
+    """``values.isin(allowed)`` for a categorical, decided per category and looked up by code."""
+    chosen = np.append(values.cat.categories.isin(list(allowed)), False)  # code -1: missing
+    return chosen[values.cat.codes.to_numpy()]
+
+
+def _is(values: pd.Series, value: str) -> np.ndarray:
+    return _in(values, (value,))
 
 
 def _as_category(values: pd.Series) -> pd.Series:
@@ -385,7 +521,7 @@ def _scale(
 
 
 def _check_values(answers: pd.DataFrame, allowed: Sequence[str], fix: str) -> None:
-    bad = ~answers["value"].isin(list(allowed))
+    bad = ~_in(answers["value"], allowed)
     if bad.any():
         # the first offending answer in people order (respondent codes), then item
         found = answers.loc[bad]
@@ -755,13 +891,13 @@ def characteristics(
     within each wave and block; the role base is those who gave a role.
     """
     opts = _options(panel_only, site_weights, threshold, confidence)
-    everyone, people = _people(responses, opts)
+    prep, everyone, people, kept = _people(responses, opts)
     wave_list = _waves(waves, everyone)
     people = people[people["wave"].isin(wave_list)].reset_index(drop=True)
     instruments = _instruments(instrument)
     notes: list[str] = []
 
-    roles = _answers(responses, people, wave_list, item="role")
+    roles = _answers(prep, kept, wave_list, item="role")
     role_variable = None
     for ins in instruments:
         role_variable = ins.variables().get("role")
@@ -899,17 +1035,17 @@ def presence_matrix(
     its row of presence flags is blanked too.
     """
     opts = _options(panel_only, site_weights, threshold, confidence)
-    everyone, people = _people(responses, opts)
+    prep, everyone, people, kept = _people(responses, opts)
     wave_list = _waves((wave,), everyone)
     wave = wave_list[0]
     instruments = _instruments(instrument)
-    answers = _answers(responses, people, wave_list, question=question)
+    answers = _answers(prep, kept, wave_list, question=question)
     if answers.empty:
         raise AnalysisError(
             f"no answers to {question!r} in {wave}; fix: check the question code and wave"
         )
     _check_values(answers, ("1", "0"), "tick-all options are valued '1' (ticked) or '0'")
-    codes = _resolve_items(question, answers["item"].unique(), items, instruments)
+    codes = _resolve_items(question, _observed(answers["item"]), items, instruments)
     labels = _item_labels(codes, instruments)
 
     if sites is None:
@@ -925,7 +1061,7 @@ def presence_matrix(
         universe = list(dict.fromkeys(str(s) for s in sites))
     in_wave = people[people["wave"] == wave]
     with_respondents = set(in_wave["site"].dropna().unique())
-    answering = set(answers["site"].dropna().unique())
+    answering = set(_observed(answers["site"]))
     listed = [s for s in universe if s in answering]
     listed += sorted(answering - set(listed))
     notes: list[str] = []
@@ -946,12 +1082,12 @@ def presence_matrix(
         "lacks it."
     )
 
-    respondents = answers.drop_duplicates("respondent_id").loc[:, ["respondent_id", "site"]]
+    respondents = _respondents(answers, prep).loc[:, ["respondent_id", "site"]]
     option_frame = pd.DataFrame({"item": codes})
     cells = _cross(pd.DataFrame({"site": listed}), option_frame)
-    ticked = answers[(answers["value"] == "1").to_numpy() & answers["item"].isin(codes)]
-    base = respondents.groupby("site", observed=True).size().rename("base").reset_index()
-    n = ticked.groupby(["site", "item"], observed=True).size().rename("n").reset_index()
+    ticked = answers[_is(answers["value"], "1") & _in(answers["item"], codes)]
+    base = _tally(respondents, ["site"], "base")
+    n = _tally(ticked, ["site", "item"])
     counts = (
         _typed(cells, ["site", "item"])
         .merge(_typed(base, ["site"]), on="site")
@@ -1067,17 +1203,17 @@ def pick_n(
     opts = _options(panel_only, site_weights, threshold, confidence)
     if by not in ("org_type", "site", None):
         raise AnalysisError(f"pick_n groups by 'org_type', 'site' or None; got {by!r}")
-    everyone, people = _people(responses, opts)
+    prep, everyone, _, kept = _people(responses, opts)
     wave_list = _waves(waves, everyone)
     instruments = _instruments(instrument)
-    answers = _answers(responses, people, wave_list, question=question)
+    answers = _answers(prep, kept, wave_list, question=question)
     if answers.empty:
         raise AnalysisError(
             f"no answers to {question!r} in waves {list(wave_list)}; "
             "fix: check the question code and waves"
         )
     _check_values(answers, ("1", "0"), "options are valued '1' (selected) or '0'")
-    codes = _resolve_items(question, answers["item"].unique(), items, instruments)
+    codes = _resolve_items(question, _observed(answers["item"]), items, instruments)
     labels = _item_labels(codes, instruments)
     group_col = by or "group"
     notes: list[str] = []
@@ -1087,9 +1223,7 @@ def pick_n(
         shown = ", ".join(str(w) for w in not_asked)
         notes.append(f"{question!r} has no answers in {shown}: left out.")
 
-    respondents = answers.drop_duplicates("respondent_id").loc[
-        :, ["respondent_id", "wave", "site", "org_type"]
-    ]
+    respondents = _respondents(answers, prep).loc[:, ["respondent_id", "wave", "site", "org_type"]]
     option_frame = pd.DataFrame({"item": codes})
     if by is None:
         groups: list[str] = ["All"]
@@ -1103,7 +1237,7 @@ def pick_n(
     )
     if _weighted(opts):
         obs = _cross(respondents, option_frame)
-        ticked = answers.loc[answers["value"] == "1", ["respondent_id", "item"]].assign(y=1)
+        ticked = answers.loc[_is(answers["value"], "1"), ["respondent_id", "item"]].assign(y=1)
         obs = obs.merge(ticked, on=["respondent_id", "item"], how="left")
         obs["y"] = obs["y"].fillna(0).astype("int64")
         if by is None:
@@ -1113,13 +1247,12 @@ def pick_n(
             obs = pd.concat([obs.assign(**{group_col: obs[by]}), obs_all], ignore_index=True)
         table = _summarise(obs, keys, cells, opts, weighted=True)
     else:
-        ticked = answers[(answers["value"] == "1").to_numpy() & answers["item"].isin(codes)]
+        ticked = answers[_is(answers["value"], "1") & _in(answers["item"], codes)]
         bases, ns = [], []
         for split in ([by] if by else []) + [None]:
             wave_keys = ["wave"] if split is None else ["wave", split]
-            base = respondents.groupby(wave_keys, observed=True).size().rename("base")
-            n = ticked.groupby(["item", *wave_keys], observed=True).size().rename("n")
-            base, n = base.reset_index(), n.reset_index()
+            base = _tally(respondents, wave_keys, "base")
+            n = _tally(ticked, ["item", *wave_keys])
             if split is None:
                 base[group_col] = "All"
                 n[group_col] = "All"
@@ -1145,8 +1278,8 @@ def pick_n(
         if limit:
             break
     if limit:
-        chosen = answers[answers["value"] == "1"].groupby("respondent_id").size()
-        over = int((chosen > limit).sum())
+        selected = answers["respondent_id"].cat.codes.to_numpy()[_is(answers["value"], "1")]
+        over = int((np.bincount(selected) > limit).sum())
         if over:
             notes.append(f"{over} respondent(s) selected more than {limit} options.")
     notes.append("Columns can add to more than 100%: each informant could select several.")
@@ -1183,28 +1316,27 @@ class _Grid:
 
 
 def _grid(
-    responses: pd.DataFrame,
-    people: pd.DataFrame,
+    prep: PreparedResponses,
+    kept: np.ndarray,
     question: str,
     wave_list: tuple[int, ...],
     items: Sequence[str] | None,
     instruments: list[Any],
 ) -> _Grid:
-    answers = _answers(responses, people, wave_list, question=question)
+    answers = _answers(prep, kept, wave_list, question=question)
     if answers.empty:
         raise AnalysisError(
             f"no answers to {question!r} in waves {list(wave_list)}; "
             "fix: check the question code and waves"
         )
-    base_people = (
-        answers.drop_duplicates("respondent_id")
-        .sort_values("respondent_id")
-        .loc[:, ["respondent_id", "panel_id", "wave", "site"]]
-        .astype({"respondent_id": "string", "panel_id": "string", "site": "string"})
-    )
-    codes = _resolve_items(question, answers["item"].unique(), items, instruments)
-    answers = answers[answers["item"].isin(codes)].reset_index(drop=True)
-    seen = answers.loc[:, ["item", "wave"]].drop_duplicates()
+    in_base = np.zeros(len(prep.people), dtype=bool)
+    in_base[answers["respondent_id"].cat.codes.to_numpy()] = True
+    base_people = prep.people.loc[in_base, ["respondent_id", "panel_id", "wave", "site"]]
+    codes = _resolve_items(question, _observed(answers["item"]), items, instruments)
+    chosen = answers["item"].cat.categories.isin(codes)
+    if not chosen.all():
+        answers = answers[chosen[answers["item"].cat.codes.to_numpy()]].reset_index(drop=True)
+    seen = _tally(answers, ["item", "wave"]).astype({"item": "string"})
     asked = {
         code: tuple(sorted(int(w) for w in seen.loc[seen["item"] == code, "wave"]))
         for code in codes
@@ -1246,12 +1378,12 @@ def distribution(
     ``not_answered`` category so that each row adds to 100%.
     """
     opts = _options(panel_only, site_weights, threshold, confidence)
-    everyone, people = _people(responses, opts)
+    prep, everyone, _, kept = _people(responses, opts)
     wave_list = _waves(waves, everyone)
     instruments = _instruments(instrument)
-    grid = _grid(responses, people, question, wave_list, items, instruments)
+    grid = _grid(prep, kept, question, wave_list, items, instruments)
     scale, scale_labels, known = _scale(
-        question, categories, instruments, grid.answers["value"].unique()
+        question, categories, instruments, _observed(grid.answers["value"])
     )
     _check_values(
         grid.answers,
@@ -1267,13 +1399,7 @@ def distribution(
         columns=["item", "wave"],
     )
     wave_base = grid.base_people.groupby("wave").size().rename("base")
-    answered = (
-        grid.answers.groupby(["item", "wave", "value"], observed=True)
-        .size()
-        .rename("n")
-        .reset_index()
-        .rename(columns={"value": "category"})
-    )
+    answered = _tally(grid.answers, ["item", "wave", "value"]).rename(columns={"value": "category"})
     answered["item"] = answered["item"].astype("string")
     answered["category"] = answered["category"].astype("string")
     per_row = _typed(item_waves, ["item", "wave"]).merge(
@@ -1375,14 +1501,14 @@ def trend(
     Tests use unweighted counts.
     """
     opts = _options(panel_only, site_weights, threshold, confidence)
-    everyone, people = _people(responses, opts)
+    prep, everyone, _, kept = _people(responses, opts)
     wave_list = _waves(waves, everyone)
     instruments = _instruments(instrument)
-    grid = _grid(responses, people, question, wave_list, items, instruments)
+    grid = _grid(prep, kept, question, wave_list, items, instruments)
     wanted = (categories,) if isinstance(categories, str) else tuple(categories)
     if not wanted:
         raise AnalysisError("categories is empty; fix: e.g. ('very',) or ('substantial', 'some')")
-    scale, _, known = _scale(question, None, instruments, grid.answers["value"].unique())
+    scale, _, known = _scale(question, None, instruments, _observed(grid.answers["value"]))
     if known:
         stray = [c for c in wanted if c not in scale]
         if stray:
@@ -1395,7 +1521,7 @@ def trend(
 
     base = grid.base_people
     hits = grid.answers.loc[
-        grid.answers["value"].isin(wanted).to_numpy(), ["respondent_id", "panel_id", "item", "wave"]
+        _in(grid.answers["value"], wanted), ["respondent_id", "panel_id", "item", "wave"]
     ]
     cells = pd.DataFrame(
         [(code, wave) for code in grid.codes for wave in grid.asked[code]],
@@ -1418,7 +1544,7 @@ def trend(
         table = _summarise(obs, ["item", "wave"], cells, opts, weighted=True)
     else:
         wave_base = base.groupby("wave").size()
-        counts = hits.groupby(["item", "wave"], observed=True).size().rename("n").reset_index()
+        counts = _tally(hits, ["item", "wave"])
         counts = _typed(cells, ["item", "wave"]).merge(_typed(counts, ["item", "wave"]), how="left")
         counts["base"] = counts["wave"].map(wave_base)
         table = _summarise_counts(counts.fillna({"n": 0}), ["item", "wave"], cells, opts)
