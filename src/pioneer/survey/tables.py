@@ -198,6 +198,68 @@ class PreparedResponses:
         return len(self.person)
 
 
+def _string_ranks(categories: pd.Index) -> np.ndarray:
+    """Rank of each category in string order (as ``sort_values`` on the text would put it)."""
+    text = categories.astype("string")
+    if text.is_monotonic_increasing:
+        return np.arange(len(text), dtype=np.int64)
+    ranks = np.empty(len(text), dtype=np.int64)
+    ranks[np.argsort(text.to_numpy(dtype=object), kind="stable")] = np.arange(len(text))
+    return ranks
+
+
+def _coded_people(responses: pd.DataFrame):
+    """``attendance(responses)`` made on categorical codes, with each row's respondent position.
+
+    Returns ``None`` when a column is not categorical (or ``wave`` not integer) or when a
+    check would fail: :func:`pioneer.survey.panel.attendance` then builds the table or
+    raises its error, naming the respondent or panel id.
+    """
+    text_columns = ("respondent_id", "panel_id", "site", "org_type")
+    if not all(isinstance(responses[c].dtype, pd.CategoricalDtype) for c in text_columns):
+        return None
+    wave = responses["wave"].to_numpy()
+    ids = responses["respondent_id"].cat.codes.to_numpy()
+    n = len(ids)
+    if wave.dtype.kind not in "iu" or n == 0 or n >= 2**31 or (ids < 0).any():
+        return None
+    row_of = np.full(len(responses["respondent_id"].cat.categories), -1, dtype=np.int32)
+    row_of[ids] = np.arange(n, dtype=np.int32)  # one representative row per respondent
+    representative = row_of[ids]
+    codes = {c: responses[c].cat.codes.to_numpy() for c in text_columns[1:]}
+    for array in (wave, *codes.values()):
+        if (array != array[representative]).any():
+            return None  # a respondent with two sets of attributes
+    del representative
+    present = np.flatnonzero(row_of >= 0)
+    rows = row_of[present]
+    people_wave = wave[rows].astype(np.int64)
+    site = codes["site"][rows]
+    site_rank = np.append(_string_ranks(responses["site"].cat.categories), np.iinfo(np.int64).max)
+    id_rank = _string_ranks(responses["respondent_id"].cat.categories)[present]
+    order = np.lexsort((id_rank, site_rank[site], people_wave))
+    present, rows, people_wave = present[order], rows[order], people_wave[order]
+    panel = codes["panel_id"][rows]
+    linked = panel >= 0
+    pairs = pd.DataFrame({"panel": panel[linked], "wave": people_wave[linked]})
+    if pairs.duplicated().any():
+        return None  # a key informant answering twice in a wave
+    people: dict[str, Any] = {}
+    attributes = {}
+    for column in text_columns:
+        categories = pd.Index(responses[column].cat.categories.astype("string"), dtype="string")
+        chosen = present if column == "respondent_id" else codes[column][rows]
+        values = pd.Categorical.from_codes(chosen, categories=categories, validate=False)
+        people[column] = pd.Series(values).astype("string")
+        if column != "respondent_id":
+            attributes[column] = (chosen, categories)
+    people["wave"] = people_wave
+    frame = pd.DataFrame({c: people[c] for c in response_frame.RESPONDENT_COLUMNS})
+    position = np.full(len(row_of), -1, dtype=np.int32)
+    position[present] = np.arange(len(present), dtype=np.int32)
+    return frame, position[ids], attributes
+
+
 def prepare(responses: pd.DataFrame | PreparedResponses) -> PreparedResponses:
     """Check a response frame and code it once for several tables (see :class:`PreparedResponses`).
 
@@ -217,34 +279,41 @@ def prepare(responses: pd.DataFrame | PreparedResponses) -> PreparedResponses:
             f"a response frame needs the columns {list(response_frame.COLUMNS)}; "
             f"missing {missing}; fix: build it with pioneer.survey.frame.normalise"
         )
-    people = survey_panel.attendance(responses)
-    id_text = people["respondent_id"]
-    if id_text.isna().any():  # placeholders keep the categories unique; no answer uses them
-        filled = [f"\x00no id {i}" if pd.isna(v) else v for i, v in enumerate(id_text)]
-        ids = pd.Index(filled, dtype="string")
+    coded = _coded_people(responses)
+    if coded is not None:
+        people, person, attributes = coded
+        ids = pd.Index(people["respondent_id"].to_numpy(), dtype="string")
     else:
-        ids = pd.Index(id_text.to_numpy(), dtype="string")
-    known = pd.Index(id_text.dropna().to_numpy(), dtype="string")
-    position = np.flatnonzero(id_text.notna().to_numpy())
-    respondent = _as_category(responses["respondent_id"])
-    where = known.get_indexer(respondent.cat.categories)
-    where = np.append(np.where(where >= 0, position[np.maximum(where, 0)], -1), -1)
+        people = survey_panel.attendance(responses)
+        id_text = people["respondent_id"]
+        if id_text.isna().any():  # placeholders keep the categories unique; no answer uses them
+            filled = [f"\x00no id {i}" if pd.isna(v) else v for i, v in enumerate(id_text)]
+            ids = pd.Index(filled, dtype="string")
+        else:
+            ids = pd.Index(id_text.to_numpy(), dtype="string")
+        known = pd.Index(id_text.dropna().to_numpy(), dtype="string")
+        position = np.flatnonzero(id_text.notna().to_numpy())
+        respondent = _as_category(responses["respondent_id"])
+        where = known.get_indexer(respondent.cat.categories)
+        where = np.append(np.where(where >= 0, position[np.maximum(where, 0)], -1), -1)
+        person = where[respondent.cat.codes.to_numpy()]
+        attributes = {}
+        for column in ("panel_id", "site", "org_type"):
+            codes, labels = pd.factorize(people[column])
+            attributes[column] = (codes, pd.Index(labels, dtype="string"))
     item = _as_category(responses["item"])
     value = _as_category(responses["value"])
     item_codes = item.cat.codes.to_numpy()
     value_codes = value.cat.codes.to_numpy()
     keep = (item_codes >= 0) & (value_codes >= 0)
-    person = where[respondent.cat.codes.to_numpy()[keep]]
-    attributes = {}
-    for column in ("panel_id", "site", "org_type"):
-        codes, labels = pd.factorize(people[column])
-        attributes[column] = (codes, pd.Index(labels, dtype="string"))
+    if not keep.all():
+        person, item_codes, value_codes = person[keep], item_codes[keep], value_codes[keep]
     return PreparedResponses(
         people=people,
         person=person.astype(np.int32 if len(people) < 2**31 - 1 else np.int64),
-        item=item_codes[keep],
+        item=item_codes,
         items=pd.Index(item.cat.categories, dtype="string"),
-        value=value_codes[keep],
+        value=value_codes,
         values=pd.Index(value.cat.categories, dtype="string"),
         ids=ids,
         attributes=attributes,
