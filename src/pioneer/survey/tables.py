@@ -193,6 +193,8 @@ class PreparedResponses:
     values: pd.Index
     ids: pd.Index  # respondent ids in people order (categories of answer frames)
     attributes: dict[str, tuple[np.ndarray, pd.Index]]  # column -> (codes per person, labels)
+    waves: np.ndarray  # the survey waves of the frame, sorted
+    wave_code: np.ndarray  # per person: index into ``waves``
 
     def __len__(self) -> int:
         return len(self.person)
@@ -301,6 +303,8 @@ def prepare(responses: pd.DataFrame | PreparedResponses) -> PreparedResponses:
         for column in ("panel_id", "site", "org_type"):
             codes, labels = pd.factorize(people[column])
             attributes[column] = (codes, pd.Index(labels, dtype="string"))
+    wave_code, waves = pd.factorize(people["wave"].to_numpy(), sort=True)
+    waves = np.asarray(waves, dtype=np.int64)
     item = _as_category(responses["item"])
     value = _as_category(responses["value"])
     item_codes = item.cat.codes.to_numpy()
@@ -317,6 +321,8 @@ def prepare(responses: pd.DataFrame | PreparedResponses) -> PreparedResponses:
         values=pd.Index(value.cat.categories, dtype="string"),
         ids=ids,
         attributes=attributes,
+        waves=waves,
+        wave_code=wave_code,
     )
 
 
@@ -381,6 +387,59 @@ def _person_columns(prep: PreparedResponses, person: np.ndarray) -> dict[str, An
     return out
 
 
+@dataclass(frozen=True, eq=False)
+class _Coded:
+    """Answers as integer arrays: respondent position in ``prep.people``, item and value codes."""
+
+    prep: PreparedResponses
+    person: np.ndarray
+    item: np.ndarray
+    value: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.person)
+
+    @property
+    def empty(self) -> bool:
+        return len(self.person) == 0
+
+    def take(self, mask: np.ndarray) -> _Coded:
+        return _Coded(self.prep, self.person[mask], self.item[mask], self.value[mask])
+
+    def wave(self) -> np.ndarray:
+        """Index of each answer's wave in ``prep.waves``."""
+        return self.prep.wave_code[self.person]
+
+    def values_in(self, allowed: Iterable[str]) -> np.ndarray:
+        chosen = self.prep.values.isin(list(allowed))
+        return chosen[self.value]
+
+    def items_in(self, allowed: Iterable[str]) -> np.ndarray:
+        chosen = self.prep.items.isin(list(allowed))
+        return chosen[self.item]
+
+    def observed(self, what: str) -> list[str]:
+        """Item (``"item"``) or value (``"value"``) codes that occur, as text."""
+        codes, labels = (
+            (self.item, self.prep.items) if what == "item" else (self.value, self.prep.values)
+        )
+        present = np.bincount(codes, minlength=len(labels)) > 0
+        return [str(c) for c in labels[present]]
+
+    def frame(self) -> pd.DataFrame:
+        """Columns ``respondent_id, item, value, panel_id, wave, site, org_type`` (categorical
+        but ``wave``); ``respondent_id`` codes are positions in ``prep.people``."""
+        out = _person_columns(self.prep, self.person)
+        out["item"] = pd.Categorical.from_codes(
+            self.item, categories=self.prep.items, validate=False
+        )
+        out["value"] = pd.Categorical.from_codes(
+            self.value, categories=self.prep.values, validate=False
+        )
+        order = ("respondent_id", "item", "value", "panel_id", "wave", "site", "org_type")
+        return pd.DataFrame({c: out[c] for c in order})
+
+
 def _answers(
     prep: PreparedResponses,
     kept: np.ndarray,
@@ -388,13 +447,8 @@ def _answers(
     *,
     question: str | None = None,
     item: str | None = None,
-) -> pd.DataFrame:
-    """Answers to one question (or one item) by the kept respondents in ``waves``.
-
-    Columns: ``respondent_id, item, value, panel_id, wave, site, org_type``, all
-    categorical but ``wave``; ``respondent_id`` codes are positions in
-    ``prep.people``, so sorting on them gives the people order.
-    """
+) -> _Coded:
+    """Answers to one question (or one item) by the kept respondents in ``waves``."""
     chosen = _chosen_items(
         prep, prefix=f"{question}." if question is not None else None, exact=item
     )
@@ -423,60 +477,86 @@ def _answers(
                 f"respondent {bad['respondent_id']!r} has more than one answer to "
                 f"{bad['item']!r}; fix: keep one row per respondent and item in the response frame"
             )
-    here = kept & prep.people["wave"].isin(waves).to_numpy(dtype=bool)
+    del key
+    here = kept & np.isin(prep.people["wave"].to_numpy(), np.asarray(waves, dtype=np.int64))
+    value = prep.value[rows]
+    if here.all() and (person >= 0).all():
+        return _Coded(prep, person, item_codes, value)
     keep = person >= 0
     keep[keep] = here[person[keep]]
-    person = person[keep]
-    out = _person_columns(prep, person)
-    out["item"] = pd.Categorical.from_codes(item_codes[keep], categories=prep.items, validate=False)
-    out["value"] = pd.Categorical.from_codes(
-        prep.value[rows][keep], categories=prep.values, validate=False
-    )
-    order = ("respondent_id", "item", "value", "panel_id", "wave", "site", "org_type")
-    return pd.DataFrame({c: out[c] for c in order})
+    return _Coded(prep, person[keep], item_codes[keep], value[keep])
 
 
-def _respondents(answers: pd.DataFrame, prep: PreparedResponses) -> pd.DataFrame:
+def _in_base(answers: _Coded) -> np.ndarray:
+    """Mask over ``prep.people``: respondents with at least one of ``answers``."""
+    seen = np.zeros(len(answers.prep.people), dtype=bool)
+    seen[answers.person] = True
+    return seen
+
+
+def _respondents(answers: _Coded) -> pd.DataFrame:
     """One row per respondent among ``answers``, in people order (categorical columns)."""
-    codes = answers["respondent_id"].cat.codes.to_numpy()
-    seen = np.zeros(len(prep.people), dtype=bool)
-    seen[codes] = True
-    out = _person_columns(prep, np.flatnonzero(seen))
-    return pd.DataFrame(out)
+    return pd.DataFrame(_person_columns(answers.prep, np.flatnonzero(_in_base(answers))))
 
 
-def _tally(frame: pd.DataFrame, keys: Sequence[str], name: str = "n") -> pd.DataFrame:
-    """``frame.groupby(keys, observed=True).size()`` as a frame, counted with ``np.bincount``.
+def _count(dims: Sequence[tuple[str, np.ndarray, Any]], name: str = "n") -> pd.DataFrame:
+    """Counts of each observed combination of coded dimensions, by ``np.bincount``.
 
-    Keys are categoricals (their codes are used) or integers; rows with a missing
-    key are left out, as ``groupby`` does.
+    ``dims`` gives (column, codes, labels) per dimension; code -1 (missing) rows are
+    left out, as ``groupby`` leaves out missing keys. Labels come back as plain values.
     """
-    codes, labels = [], []
-    for key in keys:
-        column = frame[key]
-        if isinstance(column.dtype, pd.CategoricalDtype):
-            codes.append(column.cat.codes.to_numpy().astype(np.int64))
-            labels.append(column.cat.categories)
-        else:
-            c, u = pd.factorize(column, sort=True)
-            codes.append(c.astype(np.int64))
-            labels.append(u)
-    shape = tuple(max(len(u), 1) for u in labels)
-    ok = np.ones(len(frame), dtype=bool)
-    for c in codes:
-        ok &= c >= 0
-    flat = np.ravel_multi_index(tuple(c[ok] for c in codes), shape) if len(shape) else None
-    counts = np.bincount(flat, minlength=int(np.prod(shape))) if flat is not None else None
+    shape = tuple(max(len(labels), 1) for _, _, labels in dims)
+    ok = np.ones(len(dims[0][1]), dtype=bool)
+    for _, codes, _ in dims:
+        ok &= codes >= 0
+    every = ok.all()
+    flat = np.ravel_multi_index(
+        tuple(
+            codes.astype(np.int64) if every else codes[ok].astype(np.int64) for _, codes, _ in dims
+        ),
+        shape,
+    )
+    counts = np.bincount(flat, minlength=int(np.prod(shape)))
     found = np.flatnonzero(counts)
     where = np.unravel_index(found, shape)
     out: dict[str, Any] = {}
-    for key, position, u, column in zip(keys, where, labels, keys, strict=True):
-        if isinstance(frame[column].dtype, pd.CategoricalDtype):
-            out[key] = pd.Categorical.from_codes(position, categories=u, validate=False)
-        else:
-            out[key] = np.asarray(u)[position]
+    for (column, _, labels), position in zip(dims, where, strict=True):
+        out[column] = (
+            np.asarray(labels, dtype=object)[position]
+            if not isinstance(labels, np.ndarray)
+            else labels[position]
+        )
     out[name] = counts[found].astype(np.int64)
     return pd.DataFrame(out)
+
+
+def _dims(answers: _Coded, *names: str) -> list[tuple[str, np.ndarray, Any]]:
+    """Coded dimensions of ``answers`` for :func:`_count`: item, wave, value or a respondent
+    attribute (``site``, ``org_type``)."""
+    prep = answers.prep
+    out = []
+    for name in names:
+        if name == "item":
+            out.append((name, answers.item, prep.items))
+        elif name == "value":
+            out.append((name, answers.value, prep.values))
+        elif name == "wave":
+            out.append((name, answers.wave(), prep.waves))
+        else:
+            codes, labels = prep.attributes[name]
+            out.append((name, codes[answers.person], labels))
+    return out
+
+
+def _people_dims(prep: PreparedResponses, person: np.ndarray, *names: str):
+    out = []
+    for name in names:
+        if name == "wave":
+            out.append((name, prep.wave_code[person], prep.waves))
+        else:
+            codes, labels = prep.attributes[name]
+            out.append((name, codes[person], labels))
+    return out
 
 
 def _observed(values: pd.Series) -> list[str]:
@@ -490,10 +570,6 @@ def _in(values: pd.Series, allowed: Iterable[str]) -> np.ndarray:
     """``values.isin(allowed)`` for a categorical, decided per category and looked up by code."""
     chosen = np.append(values.cat.categories.isin(list(allowed)), False)  # code -1: missing
     return chosen[values.cat.codes.to_numpy()]
-
-
-def _is(values: pd.Series, value: str) -> np.ndarray:
-    return _in(values, (value,))
 
 
 def _as_category(values: pd.Series) -> pd.Series:
@@ -587,6 +663,13 @@ def _scale(
             return codes, {c: labels.get(c, c) for c in codes}, True
     codes = tuple(sorted(set(observed)))
     return codes, {c: labels.get(c, c) for c in codes}, False
+
+
+def _check_codes(answers: _Coded, allowed: Sequence[str], fix: str) -> None:
+    """:func:`_check_values` decided per value code; the frame is built only for the culprits."""
+    bad = ~answers.values_in(allowed)
+    if bad.any():
+        _check_values(answers.take(bad).frame(), allowed, fix)
 
 
 def _check_values(answers: pd.DataFrame, allowed: Sequence[str], fix: str) -> None:
@@ -966,7 +1049,7 @@ def characteristics(
     instruments = _instruments(instrument)
     notes: list[str] = []
 
-    roles = _answers(prep, kept, wave_list, item="role")
+    roles = _answers(prep, kept, wave_list, item="role").frame()
     role_variable = None
     for ins in instruments:
         role_variable = ins.variables().get("role")
@@ -1113,8 +1196,8 @@ def presence_matrix(
         raise AnalysisError(
             f"no answers to {question!r} in {wave}; fix: check the question code and wave"
         )
-    _check_values(answers, ("1", "0"), "tick-all options are valued '1' (ticked) or '0'")
-    codes = _resolve_items(question, _observed(answers["item"]), items, instruments)
+    _check_codes(answers, ("1", "0"), "tick-all options are valued '1' (ticked) or '0'")
+    codes = _resolve_items(question, answers.observed("item"), items, instruments)
     labels = _item_labels(codes, instruments)
 
     if sites is None:
@@ -1130,7 +1213,8 @@ def presence_matrix(
         universe = list(dict.fromkeys(str(s) for s in sites))
     in_wave = people[people["wave"] == wave]
     with_respondents = set(in_wave["site"].dropna().unique())
-    answering = set(_observed(answers["site"]))
+    respondents = _respondents(answers).loc[:, ["respondent_id", "site"]]
+    answering = set(_observed(respondents["site"]))
     listed = [s for s in universe if s in answering]
     listed += sorted(answering - set(listed))
     notes: list[str] = []
@@ -1151,12 +1235,11 @@ def presence_matrix(
         "lacks it."
     )
 
-    respondents = _respondents(answers, prep).loc[:, ["respondent_id", "site"]]
     option_frame = pd.DataFrame({"item": codes})
     cells = _cross(pd.DataFrame({"site": listed}), option_frame)
-    ticked = answers[_is(answers["value"], "1") & _in(answers["item"], codes)]
-    base = _tally(respondents, ["site"], "base")
-    n = _tally(ticked, ["site", "item"])
+    ticked = answers.take(answers.values_in(("1",)) & answers.items_in(codes))
+    base = _count(_people_dims(prep, np.flatnonzero(_in_base(answers)), "site"), "base")
+    n = _count(_dims(ticked, "site", "item"))
     counts = (
         _typed(cells, ["site", "item"])
         .merge(_typed(base, ["site"]), on="site")
@@ -1281,18 +1364,19 @@ def pick_n(
             f"no answers to {question!r} in waves {list(wave_list)}; "
             "fix: check the question code and waves"
         )
-    _check_values(answers, ("1", "0"), "options are valued '1' (selected) or '0'")
-    codes = _resolve_items(question, _observed(answers["item"]), items, instruments)
+    _check_codes(answers, ("1", "0"), "options are valued '1' (selected) or '0'")
+    codes = _resolve_items(question, answers.observed("item"), items, instruments)
     labels = _item_labels(codes, instruments)
     group_col = by or "group"
     notes: list[str] = []
-    asked = sorted(int(w) for w in answers["wave"].unique())
+    present = np.bincount(answers.wave(), minlength=len(prep.waves)) > 0
+    asked = [int(w) for w in prep.waves[present]]
     not_asked = [w for w in wave_list if w not in asked]
     if not_asked:
         shown = ", ".join(str(w) for w in not_asked)
         notes.append(f"{question!r} has no answers in {shown}: left out.")
 
-    respondents = _respondents(answers, prep).loc[:, ["respondent_id", "wave", "site", "org_type"]]
+    respondents = _respondents(answers).loc[:, ["respondent_id", "wave", "site", "org_type"]]
     option_frame = pd.DataFrame({"item": codes})
     if by is None:
         groups: list[str] = ["All"]
@@ -1306,7 +1390,8 @@ def pick_n(
     )
     if _weighted(opts):
         obs = _cross(respondents, option_frame)
-        ticked = answers.loc[_is(answers["value"], "1"), ["respondent_id", "item"]].assign(y=1)
+        ticked = answers.take(answers.values_in(("1",))).frame()
+        ticked = ticked.loc[:, ["respondent_id", "item"]].assign(y=1)
         obs = obs.merge(ticked, on=["respondent_id", "item"], how="left")
         obs["y"] = obs["y"].fillna(0).astype("int64")
         if by is None:
@@ -1316,12 +1401,13 @@ def pick_n(
             obs = pd.concat([obs.assign(**{group_col: obs[by]}), obs_all], ignore_index=True)
         table = _summarise(obs, keys, cells, opts, weighted=True)
     else:
-        ticked = answers[_is(answers["value"], "1") & _in(answers["item"], codes)]
+        ticked = answers.take(answers.values_in(("1",)) & answers.items_in(codes))
+        persons = np.flatnonzero(_in_base(answers))
         bases, ns = [], []
         for split in ([by] if by else []) + [None]:
             wave_keys = ["wave"] if split is None else ["wave", split]
-            base = _tally(respondents, wave_keys, "base")
-            n = _tally(ticked, ["item", *wave_keys])
+            base = _count(_people_dims(prep, persons, *wave_keys), "base")
+            n = _count(_dims(ticked, "item", *wave_keys))
             if split is None:
                 base[group_col] = "All"
                 n[group_col] = "All"
@@ -1347,7 +1433,7 @@ def pick_n(
         if limit:
             break
     if limit:
-        selected = answers["respondent_id"].cat.codes.to_numpy()[_is(answers["value"], "1")]
+        selected = answers.person[answers.values_in(("1",))]
         over = int((np.bincount(selected) > limit).sum())
         if over:
             notes.append(f"{over} respondent(s) selected more than {limit} options.")
@@ -1377,11 +1463,12 @@ def pick_n(
 
 @dataclass(frozen=True)
 class _Grid:
-    answers: pd.DataFrame  # answers to the chosen items
+    answers: _Coded  # answers to the chosen items
     base_people: pd.DataFrame  # respondent_id, panel_id, wave, site: answered >= 1 grid row
     codes: list[str]
     labels: dict[str, str]
     asked: dict[str, tuple[int, ...]]  # item -> waves with answers
+    in_base: np.ndarray  # mask over prep.people: the base people
 
 
 def _grid(
@@ -1398,20 +1485,24 @@ def _grid(
             f"no answers to {question!r} in waves {list(wave_list)}; "
             "fix: check the question code and waves"
         )
-    in_base = np.zeros(len(prep.people), dtype=bool)
-    in_base[answers["respondent_id"].cat.codes.to_numpy()] = True
+    in_base = _in_base(answers)
     base_people = prep.people.loc[in_base, ["respondent_id", "panel_id", "wave", "site"]]
-    codes = _resolve_items(question, _observed(answers["item"]), items, instruments)
-    chosen = answers["item"].cat.categories.isin(codes)
+    codes = _resolve_items(question, answers.observed("item"), items, instruments)
+    chosen = answers.items_in(codes)
     if not chosen.all():
-        answers = answers[chosen[answers["item"].cat.codes.to_numpy()]].reset_index(drop=True)
-    seen = _tally(answers, ["item", "wave"]).astype({"item": "string"})
+        answers = answers.take(chosen)
+    seen = _count(_dims(answers, "item", "wave")).astype({"item": "string"})
     asked = {
         code: tuple(sorted(int(w) for w in seen.loc[seen["item"] == code, "wave"]))
         for code in codes
     }
     return _Grid(
-        answers, base_people.reset_index(drop=True), codes, _item_labels(codes, instruments), asked
+        answers,
+        base_people.reset_index(drop=True),
+        codes,
+        _item_labels(codes, instruments),
+        asked,
+        in_base,
     )
 
 
@@ -1452,9 +1543,9 @@ def distribution(
     instruments = _instruments(instrument)
     grid = _grid(prep, kept, question, wave_list, items, instruments)
     scale, scale_labels, known = _scale(
-        question, categories, instruments, _observed(grid.answers["value"])
+        question, categories, instruments, grid.answers.observed("value")
     )
-    _check_values(
+    _check_codes(
         grid.answers,
         scale,
         "pass categories= with every answer code, or correct the data",
@@ -1468,7 +1559,9 @@ def distribution(
         columns=["item", "wave"],
     )
     wave_base = grid.base_people.groupby("wave").size().rename("base")
-    answered = _tally(grid.answers, ["item", "wave", "value"]).rename(columns={"value": "category"})
+    answered = _count(_dims(grid.answers, "item", "wave", "value")).rename(
+        columns={"value": "category"}
+    )
     answered["item"] = answered["item"].astype("string")
     answered["category"] = answered["category"].astype("string")
     per_row = _typed(item_waves, ["item", "wave"]).merge(
@@ -1488,11 +1581,12 @@ def distribution(
     keys = ["item", "wave", "category"]
     if _weighted(opts):
         base = grid.base_people.loc[:, ["respondent_id", "wave", "site"]]
+        answers = grid.answers.frame()
         frames = []
         for code in grid.codes:
             for wave in grid.asked[code]:
                 people_w = base[base["wave"] == wave]
-                mine = grid.answers[(grid.answers["item"] == code) & (grid.answers["wave"] == wave)]
+                mine = answers[(answers["item"] == code) & (answers["wave"] == wave)]
                 value_of = dict(zip(mine["respondent_id"], mine["value"], strict=True))
                 value = people_w["respondent_id"].map(value_of).fillna(NOT_ANSWERED)
                 frames.append(people_w.assign(item=code, _value=value.to_numpy()))
@@ -1577,7 +1671,7 @@ def trend(
     wanted = (categories,) if isinstance(categories, str) else tuple(categories)
     if not wanted:
         raise AnalysisError("categories is empty; fix: e.g. ('very',) or ('substantial', 'some')")
-    scale, _, known = _scale(question, None, instruments, _observed(grid.answers["value"]))
+    scale, _, known = _scale(question, None, instruments, grid.answers.observed("value"))
     if known:
         stray = [c for c in wanted if c not in scale]
         if stray:
@@ -1585,23 +1679,22 @@ def trend(
                 f"categories {stray} are not answer codes of {question!r}; its scale is "
                 f"{list(scale)}; fix: choose from those"
             )
-        _check_values(grid.answers, scale, "correct the data or the instrument's scale")
+        _check_codes(grid.answers, scale, "correct the data or the instrument's scale")
     notes = _not_asked_notes(grid, wave_list)
 
     base = grid.base_people
-    hits = grid.answers.loc[
-        _in(grid.answers["value"], wanted), ["respondent_id", "panel_id", "item", "wave"]
-    ]
+    hits = grid.answers.take(grid.answers.values_in(wanted))
     cells = pd.DataFrame(
         [(code, wave) for code in grid.codes for wave in grid.asked[code]],
         columns=["item", "wave"],
     )
     if _weighted(opts):
+        hit_frame = hits.frame().loc[:, ["respondent_id", "panel_id", "item", "wave"]]
         rows = []
         for code in grid.codes:
             for wave in grid.asked[code]:
                 people_w = base[base["wave"] == wave]
-                mine = hits[(hits["item"] == code) & (hits["wave"] == wave)]
+                mine = hit_frame[(hit_frame["item"] == code) & (hit_frame["wave"] == wave)]
                 hit = set(mine["respondent_id"])
                 rows.append(
                     people_w.assign(
@@ -1613,7 +1706,7 @@ def trend(
         table = _summarise(obs, ["item", "wave"], cells, opts, weighted=True)
     else:
         wave_base = base.groupby("wave").size()
-        counts = _tally(hits, ["item", "wave"])
+        counts = _count(_dims(hits, "item", "wave"))
         counts = _typed(cells, ["item", "wave"]).merge(_typed(counts, ["item", "wave"]), how="left")
         counts["base"] = counts["wave"].map(wave_base)
         table = _summarise_counts(counts.fillna({"n": 0}), ["item", "wave"], cells, opts)
@@ -1621,7 +1714,7 @@ def trend(
     table = table.loc[:, ["item", "item_label", "wave", *_STATS]]
     table = _finish_types(table, ("n", "base"), _DEPENDENT)
 
-    tests = _tests_of_change(_paired_counts(base, hits, grid), table, grid, opts)
+    tests = _tests_of_change(_paired_counts(hits, grid), table, grid, opts)
     tests_shown, tests_record = suppress_small_counts(
         tests,
         ["n_from", "base_from", "n_to", "base_to", "only_from", "only_to"],
@@ -1733,41 +1826,37 @@ def _num(value: object) -> float:
     return float("nan") if value is None else float(value)
 
 
-def _positions(index: pd.Index, values: pd.Series) -> np.ndarray:
-    """Position in ``index`` of each value (-1 where absent), via the codes of a categorical."""
-    if isinstance(values.dtype, pd.CategoricalDtype):
-        where = index.get_indexer(values.cat.categories.astype("string"))
-        codes = values.cat.codes.to_numpy()
-        return np.where(codes >= 0, where[codes], -1)
-    return index.get_indexer(values.astype("string"))
-
-
 def _paired_counts(
-    base: pd.DataFrame, hits: pd.DataFrame, grid: _Grid
+    hits: _Coded, grid: _Grid
 ) -> dict[tuple[str, int, int], tuple[int, int, int, int, int]]:
     """For each item and pair of waves it was asked in: (pairs, a1, a2, only_from, only_to).
 
     Pairs are panel members in the base of both waves; ``a1``/``a2`` those answering in the
-    categories each wave; the discordant counts are those who changed.
+    categories each wave; the discordant counts are those who changed. Counted on boolean
+    arrays (wave × panel member, and wave × panel member × item).
     """
-    linked = base[base["panel_id"].notna()]
-    panels = pd.Index(pd.unique(linked["panel_id"]))
-    waves = sorted(int(w) for w in linked["wave"].unique())
-    position = {w: i for i, w in enumerate(waves)}
-    in_base = np.zeros((len(waves), len(panels)), dtype=bool)
-    in_base[linked["wave"].map(position).to_numpy(), panels.get_indexer(linked["panel_id"])] = True
-    hits = hits[hits["panel_id"].notna().to_numpy() & hits["wave"].isin(waves).to_numpy()]
-    item_index = pd.Index(grid.codes, dtype="string")
-    item = _positions(item_index, hits["item"])
-    panel = _positions(panels, hits["panel_id"])
-    keep = (item >= 0) & (panel >= 0)
-    y = np.zeros((len(waves), len(panels), len(item_index)), dtype=bool)
-    wave_at = np.searchsorted(np.asarray(waves), hits["wave"].to_numpy())
-    y[wave_at[keep], panel[keep], item[keep]] = True
+    prep = hits.prep
+    panel_of, panel_labels = prep.attributes["panel_id"]
+    base = np.flatnonzero(grid.in_base)
+    base = base[panel_of[base] >= 0]
+    n_waves, n_panels = len(prep.waves), max(len(panel_labels), 1)
+    in_base = np.zeros((n_waves, n_panels), dtype=bool)
+    in_base[prep.wave_code[base], panel_of[base]] = True
+    waves = [int(w) for w, any_ in zip(prep.waves, in_base.any(axis=1), strict=True) if any_]
+    position = {int(w): i for i, w in enumerate(prep.waves)}
+    item_at = np.full(len(prep.items), -1, dtype=np.int64)
+    item_at[prep.items.get_indexer(pd.Index(grid.codes, dtype="string"))] = np.arange(
+        len(grid.codes)
+    )
+    panel = panel_of[hits.person]
+    item = item_at[hits.item]
+    keep = (panel >= 0) & (item >= 0)
+    y = np.zeros((n_waves, n_panels, max(len(grid.codes), 1)), dtype=bool)
+    y[hits.wave()[keep], panel[keep], item[keep]] = True
     out = {}
     for i, code in enumerate(grid.codes):
         for _, w1, w2 in _comparisons(grid.asked[code]):
-            if w1 not in position or w2 not in position:
+            if w1 not in waves or w2 not in waves:
                 continue
             both = in_base[position[w1]] & in_base[position[w2]]
             y1 = y[position[w1], :, i] & both
