@@ -186,15 +186,20 @@ class PreparedResponses:
     """
 
     people: pd.DataFrame
-    person: np.ndarray
-    item: np.ndarray
-    items: pd.Index
-    value: np.ndarray
-    values: pd.Index
     ids: pd.Index  # respondent ids in people order (categories of answer frames)
     attributes: dict[str, tuple[np.ndarray, pd.Index]]  # column -> (codes per person, labels)
+    dtypes: dict[str, pd.CategoricalDtype]  # respondent_id, item, value and the attributes
     waves: np.ndarray  # the survey waves of the frame, sorted
     wave_code: np.ndarray  # per person: index into ``waves``
+    items: pd.Index
+    values: pd.Index
+    # Answers grouped by item code (the rows of item i are start[i]:start[i + 1], in frame
+    # order): respondent position, value code and wave index of each.
+    start: np.ndarray
+    person: np.ndarray
+    value: np.ndarray
+    wave: np.ndarray
+    twice: np.ndarray  # per item code: some respondent has more than one answer to it
 
     def __len__(self) -> int:
         return len(self.person)
@@ -312,17 +317,39 @@ def prepare(responses: pd.DataFrame | PreparedResponses) -> PreparedResponses:
     keep = (item_codes >= 0) & (value_codes >= 0)
     if not keep.all():
         person, item_codes, value_codes = person[keep], item_codes[keep], value_codes[keep]
+    items = pd.Index(item.cat.categories, dtype="string")
+    values = pd.Index(value.cat.categories, dtype="string")
+    order = np.argsort(item_codes, kind="stable")  # a radix sort on small integer codes
+    start = np.searchsorted(item_codes[order], np.arange(len(items) + 1))
+    person = person.astype(np.int32 if len(people) < 2**31 - 1 else np.int64)[order]
+    value_codes = value_codes[order]
+    del order
+    twice = np.zeros(len(items), dtype=bool)
+    for i in range(len(items)):
+        mine = person[start[i] : start[i + 1]]
+        if len(mine):
+            twice[i] = np.bincount(mine + 1, minlength=len(people) + 1).max() > 1
+    wave_code = wave_code.astype(np.int8 if len(waves) < 128 else np.int64)
+    dtypes = {
+        "respondent_id": pd.CategoricalDtype(ids),
+        "item": pd.CategoricalDtype(items),
+        "value": pd.CategoricalDtype(values),
+        **{column: pd.CategoricalDtype(labels) for column, (_, labels) in attributes.items()},
+    }
     return PreparedResponses(
         people=people,
-        person=person.astype(np.int32 if len(people) < 2**31 - 1 else np.int64),
-        item=item_codes,
-        items=pd.Index(item.cat.categories, dtype="string"),
-        value=value_codes,
-        values=pd.Index(value.cat.categories, dtype="string"),
         ids=ids,
         attributes=attributes,
+        dtypes=dtypes,
         waves=waves,
         wave_code=wave_code,
+        items=items,
+        values=values,
+        start=start,
+        person=person,
+        value=value_codes,
+        wave=wave_code[np.maximum(person, 0)],
+        twice=twice,
     )
 
 
@@ -376,25 +403,31 @@ def _chosen_items(prep: PreparedResponses, *, prefix: str | None, exact: str | N
 def _person_columns(prep: PreparedResponses, person: np.ndarray) -> dict[str, Any]:
     """Respondent columns for rows given as positions in ``prep.people`` (categoricals)."""
     out: dict[str, Any] = {
-        "respondent_id": pd.Categorical.from_codes(person, categories=prep.ids, validate=False)
+        "respondent_id": pd.Categorical.from_codes(
+            person, dtype=prep.dtypes["respondent_id"], validate=False
+        )
     }
     for column in ("panel_id", "wave", "site", "org_type"):
         if column == "wave":
             out[column] = prep.people["wave"].to_numpy()[person]
             continue
-        codes, labels = prep.attributes[column]
-        out[column] = pd.Categorical.from_codes(codes[person], categories=labels, validate=False)
+        codes, _ = prep.attributes[column]
+        out[column] = pd.Categorical.from_codes(
+            codes[person], dtype=prep.dtypes[column], validate=False
+        )
     return out
 
 
 @dataclass(frozen=True, eq=False)
 class _Coded:
-    """Answers as integer arrays: respondent position in ``prep.people``, item and value codes."""
+    """Answers as integer arrays: respondent position in ``prep.people``, item, value and
+    wave codes (the wave as an index into ``prep.waves``)."""
 
     prep: PreparedResponses
     person: np.ndarray
     item: np.ndarray
     value: np.ndarray
+    wave: np.ndarray
 
     def __len__(self) -> int:
         return len(self.person)
@@ -404,11 +437,9 @@ class _Coded:
         return len(self.person) == 0
 
     def take(self, mask: np.ndarray) -> _Coded:
-        return _Coded(self.prep, self.person[mask], self.item[mask], self.value[mask])
-
-    def wave(self) -> np.ndarray:
-        """Index of each answer's wave in ``prep.waves``."""
-        return self.prep.wave_code[self.person]
+        return _Coded(
+            self.prep, self.person[mask], self.item[mask], self.value[mask], self.wave[mask]
+        )
 
     def values_in(self, allowed: Iterable[str]) -> np.ndarray:
         chosen = self.prep.values.isin(list(allowed))
@@ -431,10 +462,10 @@ class _Coded:
         but ``wave``); ``respondent_id`` codes are positions in ``prep.people``."""
         out = _person_columns(self.prep, self.person)
         out["item"] = pd.Categorical.from_codes(
-            self.item, categories=self.prep.items, validate=False
+            self.item, dtype=self.prep.dtypes["item"], validate=False
         )
         out["value"] = pd.Categorical.from_codes(
-            self.value, categories=self.prep.values, validate=False
+            self.value, dtype=self.prep.dtypes["value"], validate=False
         )
         order = ("respondent_id", "item", "value", "panel_id", "wave", "site", "org_type")
         return pd.DataFrame({c: out[c] for c in order})
@@ -452,39 +483,46 @@ def _answers(
     chosen = _chosen_items(
         prep, prefix=f"{question}." if question is not None else None, exact=item
     )
-    rows = np.flatnonzero(chosen[prep.item])
-    person = prep.person[rows]
-    item_codes = prep.item[rows]
-    # Duplicate check on integer keys: (respondent + 1) × items of the question + item.
-    local = np.cumsum(chosen) - 1
-    k = max(int(chosen.sum()), 1)
-    key = (person.astype(np.int64) + 1) * k + local[item_codes]
-    if len(key):
-        twice = np.bincount(key, minlength=(len(prep.people) + 1) * k)[key] > 1
-        if twice.any():
-            bad_person = person[twice]
-            bad = pd.DataFrame(
-                {
-                    "respondent_id": pd.Series(
-                        np.where(bad_person >= 0, prep.ids.to_numpy()[bad_person], None),
-                        dtype="string",
-                    ),
-                    "item": pd.Series(prep.items.to_numpy()[item_codes[twice]], dtype="string"),
-                }
-            )
-            bad = bad.sort_values(["respondent_id", "item"]).iloc[0]
-            raise AnalysisError(
-                f"respondent {bad['respondent_id']!r} has more than one answer to "
-                f"{bad['item']!r}; fix: keep one row per respondent and item in the response frame"
-            )
-    del key
-    here = kept & np.isin(prep.people["wave"].to_numpy(), np.asarray(waves, dtype=np.int64))
-    value = prep.value[rows]
-    if here.all() and (person >= 0).all():
-        return _Coded(prep, person, item_codes, value)
+    codes = np.flatnonzero(chosen)
+    spans = [(prep.start[c], prep.start[c + 1]) for c in codes]
+    lengths = np.array([b - a for a, b in spans], dtype=np.int64)
+
+    def gather(array: np.ndarray) -> np.ndarray:
+        if not len(spans):
+            return array[:0]
+        return np.concatenate([array[a:b] for a, b in spans])
+
+    person = gather(prep.person)
+    item_codes = np.repeat(codes.astype(np.int32), lengths)
+    if prep.twice[codes].any():
+        # Rows sharing a respondent and an item, found on integer keys.
+        local = np.repeat(np.arange(len(codes), dtype=np.int64), lengths)
+        key = (person.astype(np.int64) + 1) * len(codes) + local
+        twice = np.bincount(key, minlength=(len(prep.people) + 1) * len(codes))[key] > 1
+        bad_person = person[twice]
+        bad = pd.DataFrame(
+            {
+                "respondent_id": pd.Series(
+                    np.where(bad_person >= 0, prep.ids.to_numpy()[bad_person], None),
+                    dtype="string",
+                ),
+                "item": pd.Series(prep.items.to_numpy()[item_codes[twice]], dtype="string"),
+            }
+        )
+        bad = bad.sort_values(["respondent_id", "item"]).iloc[0]
+        raise AnalysisError(
+            f"respondent {bad['respondent_id']!r} has more than one answer to "
+            f"{bad['item']!r}; fix: keep one row per respondent and item in the response frame"
+        )
+    value = gather(prep.value)
+    wave = gather(prep.wave)
+    wanted = np.isin(prep.waves, np.asarray(waves, dtype=np.int64))
+    if kept.all() and wanted.all() and (person >= 0).all():
+        return _Coded(prep, person, item_codes, value, wave)
+    here = kept & wanted[prep.wave_code]
     keep = person >= 0
     keep[keep] = here[person[keep]]
-    return _Coded(prep, person[keep], item_codes[keep], value[keep])
+    return _Coded(prep, person[keep], item_codes[keep], value[keep], wave[keep])
 
 
 def _in_base(answers: _Coded) -> np.ndarray:
@@ -506,16 +544,16 @@ def _count(dims: Sequence[tuple[str, np.ndarray, Any]], name: str = "n") -> pd.D
     left out, as ``groupby`` leaves out missing keys. Labels come back as plain values.
     """
     shape = tuple(max(len(labels), 1) for _, _, labels in dims)
-    ok = np.ones(len(dims[0][1]), dtype=bool)
-    for _, codes, _ in dims:
-        ok &= codes >= 0
-    every = ok.all()
-    flat = np.ravel_multi_index(
-        tuple(
-            codes.astype(np.int64) if every else codes[ok].astype(np.int64) for _, codes, _ in dims
-        ),
-        shape,
-    )
+    dtype = np.int32 if int(np.prod(shape)) < 2**31 else np.int64
+    flat = np.zeros(len(dims[0][1]), dtype=dtype)
+    missing = None
+    for (_, codes, _), size in zip(dims, shape, strict=True):
+        if len(codes) and codes.min() < 0:
+            missing = codes < 0 if missing is None else missing | (codes < 0)
+        flat *= size
+        flat += codes
+    if missing is not None:
+        flat = flat[~missing]
     counts = np.bincount(flat, minlength=int(np.prod(shape)))
     found = np.flatnonzero(counts)
     where = np.unravel_index(found, shape)
@@ -541,7 +579,7 @@ def _dims(answers: _Coded, *names: str) -> list[tuple[str, np.ndarray, Any]]:
         elif name == "value":
             out.append((name, answers.value, prep.values))
         elif name == "wave":
-            out.append((name, answers.wave(), prep.waves))
+            out.append((name, answers.wave, prep.waves))
         else:
             codes, labels = prep.attributes[name]
             out.append((name, codes[answers.person], labels))
@@ -1369,7 +1407,7 @@ def pick_n(
     labels = _item_labels(codes, instruments)
     group_col = by or "group"
     notes: list[str] = []
-    present = np.bincount(answers.wave(), minlength=len(prep.waves)) > 0
+    present = np.bincount(answers.wave, minlength=len(prep.waves)) > 0
     asked = [int(w) for w in prep.waves[present]]
     not_asked = [w for w in wave_list if w not in asked]
     if not_asked:
@@ -1852,7 +1890,7 @@ def _paired_counts(
     item = item_at[hits.item]
     keep = (panel >= 0) & (item >= 0)
     y = np.zeros((n_waves, n_panels, max(len(grid.codes), 1)), dtype=bool)
-    y[hits.wave()[keep], panel[keep], item[keep]] = True
+    y[hits.wave[keep], panel[keep], item[keep]] = True
     out = {}
     for i, code in enumerate(grid.codes):
         for _, w1, w2 in _comparisons(grid.asked[code]):
