@@ -234,13 +234,17 @@ def _coded_people(responses: pd.DataFrame):
     row_of[ids] = np.arange(n, dtype=np.int32)  # one representative row per respondent
     representative = row_of[ids]
     codes = {c: responses[c].cat.codes.to_numpy() for c in text_columns[1:]}
+    low, high = int(wave.min()), int(wave.max())
+    shift = 0
+    if high - low < 2**15:  # compare small codes rather than 8-byte years
+        wave, shift = (wave - low).astype(np.int16), low
     for array in (wave, *codes.values()):
         if (array != array[representative]).any():
             return None  # a respondent with two sets of attributes
     del representative
     present = np.flatnonzero(row_of >= 0)
     rows = row_of[present]
-    people_wave = wave[rows].astype(np.int64)
+    people_wave = wave[rows].astype(np.int64) + shift
     site = codes["site"][rows]
     site_rank = np.append(_string_ranks(responses["site"].cat.categories), np.iinfo(np.int64).max)
     id_rank = _string_ranks(responses["respondent_id"].cat.categories)[present]
@@ -320,7 +324,8 @@ def prepare(responses: pd.DataFrame | PreparedResponses) -> PreparedResponses:
     items = pd.Index(item.cat.categories, dtype="string")
     values = pd.Index(value.cat.categories, dtype="string")
     order = np.argsort(item_codes, kind="stable")  # a radix sort on small integer codes
-    start = np.searchsorted(item_codes[order], np.arange(len(items) + 1))
+    start = np.zeros(len(items) + 1, dtype=np.int64)
+    np.cumsum(np.bincount(item_codes, minlength=len(items)), out=start[1:])
     person = person.astype(np.int32 if len(people) < 2**31 - 1 else np.int64)[order]
     value_codes = value_codes[order]
     del order
@@ -437,8 +442,9 @@ class _Coded:
         return len(self.person) == 0
 
     def take(self, mask: np.ndarray) -> _Coded:
+        rows = np.flatnonzero(mask)
         return _Coded(
-            self.prep, self.person[mask], self.item[mask], self.value[mask], self.wave[mask]
+            self.prep, self.person[rows], self.item[rows], self.value[rows], self.wave[rows]
         )
 
     def values_in(self, allowed: Iterable[str]) -> np.ndarray:
@@ -1886,19 +1892,21 @@ def _paired_counts(
     item_at[prep.items.get_indexer(pd.Index(grid.codes, dtype="string"))] = np.arange(
         len(grid.codes)
     )
-    panel = panel_of[hits.person]
+    n_items = max(len(grid.codes), 1)
+    panel = panel_of[hits.person].astype(np.int64)
     item = item_at[hits.item]
+    flat = (hits.wave.astype(np.int64) * n_items + item) * n_panels + panel
     keep = (panel >= 0) & (item >= 0)
-    y = np.zeros((n_waves, n_panels, max(len(grid.codes), 1)), dtype=bool)
-    y[hits.wave[keep], panel[keep], item[keep]] = True
+    y = np.zeros((n_waves, n_items, n_panels), dtype=bool)  # wave × item × panel member
+    y.reshape(-1)[flat if keep.all() else flat[keep]] = True
     out = {}
     for i, code in enumerate(grid.codes):
         for _, w1, w2 in _comparisons(grid.asked[code]):
             if w1 not in waves or w2 not in waves:
                 continue
             both = in_base[position[w1]] & in_base[position[w2]]
-            y1 = y[position[w1], :, i] & both
-            y2 = y[position[w2], :, i] & both
+            y1 = y[position[w1], i] & both
+            y2 = y[position[w2], i] & both
             out[(code, w1, w2)] = (
                 int(both.sum()),
                 int(y1.sum()),
