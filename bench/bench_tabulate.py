@@ -72,6 +72,8 @@ OPTION_TABLES: tuple[tuple[str, str], ...] = (
     ("initiatives", "site"),
 )
 PRESENCE_WAVE = 2018
+#: The library's once-per-frame step (``tables.prepare``), timed as a row of its own.
+PREPARE = "prepare"
 
 
 def table_names() -> list[str]:
@@ -124,11 +126,21 @@ def _library_tables(frame: pd.DataFrame) -> dict[str, Callable[[], dict[str, pd.
     from pioneer.survey import tables
 
     out: dict[str, Callable[[], dict[str, pd.DataFrame]]] = {}
+    # The respondent table and the codes are made once per frame and timed as a step of
+    # their own; a library without ``prepare`` gets the frame in every call.
+    held: dict[str, object] = {"responses": frame}
+    if hasattr(tables, "prepare"):
+
+        def prepare():
+            held["responses"] = tables.prepare(frame)
+            return {}
+
+        out[PREPARE] = prepare
     for question, _ in GRIDS:
 
         def run(question=question):
             result = tables.distribution(
-                frame,
+                held["responses"],
                 question,
                 waves=None,
                 categories=survey_frame.SCALES[question],
@@ -142,7 +154,9 @@ def _library_tables(frame: pd.DataFrame) -> dict[str, Callable[[], dict[str, pd.
     for question, wanted in GRIDS:
 
         def run(question=question, wanted=wanted):
-            result = tables.trend(frame, question, wanted, threshold=0, confidence=CONFIDENCE)
+            result = tables.trend(
+                held["responses"], question, wanted, threshold=0, confidence=CONFIDENCE
+            )
             keep = ["item", "wave", "n", "base", "percent", "ci_lower", "ci_upper"]
             tests = result.tests
             paired = tests.loc[
@@ -156,7 +170,7 @@ def _library_tables(frame: pd.DataFrame) -> dict[str, Callable[[], dict[str, pd.
 
         def run(question=question, by=by):
             result = tables.pick_n(
-                frame, question, by=by, waves=None, threshold=0, confidence=CONFIDENCE
+                held["responses"], question, by=by, waves=None, threshold=0, confidence=CONFIDENCE
             )
             keep = ["item", "wave", by, "n", "base", "percent", "ci_lower", "ci_upper"]
             return {"table": result.frame.loc[:, keep]}
@@ -165,7 +179,7 @@ def _library_tables(frame: pd.DataFrame) -> dict[str, Callable[[], dict[str, pd.
 
     def presence():
         result = tables.presence_matrix(
-            frame, "initiatives", PRESENCE_WAVE, threshold=0, confidence=CONFIDENCE
+            held["responses"], "initiatives", PRESENCE_WAVE, threshold=0, confidence=CONFIDENCE
         )
         keep = ["site", "item", "present", "n", "base", "percent", "ci_lower", "ci_upper"]
         return {"table": result.frame.loc[:, keep]}
@@ -524,7 +538,8 @@ def markdown(library: dict, baseline: dict) -> str:
         "| baseline peak RSS | RSS ratio |",
         "|---|---:|---:|---:|---:|---:|---:|",
     ]
-    for name in table_names():
+    steps = [PREPARE] if PREPARE in library.get("tables", {}) else []
+    for name in steps + table_names():
         lib = library.get("tables", {}).get(name, {})
         base = baseline.get("tables", {}).get(name, {})
         note = f" ({lib['error'].split(':')[0]})" if "error" in lib else ""
