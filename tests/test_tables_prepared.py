@@ -224,3 +224,41 @@ def test_a_duplicate_answer_fails_only_the_question_it_is_in(frame):
 def test_prepare_rejects_what_is_not_a_frame():
     with pytest.raises(AnalysisError, match="expected a response frame"):
         tables.prepare([("r1", "k1")])  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("by", ["org_type", "site"])
+def test_distribution_by_group_matches_a_plain_groupby(any_frame, by):
+    result = tables.distribution(any_frame, "progress", categories=SCALE, by=by, threshold=0)
+    answers = _question(any_frame, "progress")
+    people = _reference_people(any_frame).set_index("respondent_id")
+    answers = answers.assign(group=answers["respondent_id"].map(people[by]))
+    base = answers.groupby(["wave", "group"])["respondent_id"].nunique()
+    counts = answers.groupby(["item", "wave", "group", "value"]).size()
+    got = result.frame.set_index(["item", "wave", by, "category"])
+    for (item, wave, group, value), n in counts.items():
+        assert got.loc[(item, wave, group, value), "n"] == n
+        assert got.loc[(item, wave, group, value), "base"] == base[(wave, group)]
+    answered = answers.groupby(["item", "wave", "group"]).size()
+    for (item, wave, group), n in answered.items():
+        assert got.loc[(item, wave, group, "not_answered"), "n"] == base[(wave, group)] - n
+    bases = result.bases.set_index(["wave", by])["base"]
+    for (wave, group), n in base.items():
+        assert bases[(wave, group)] == n
+
+
+@pytest.mark.parametrize("options", [{"threshold": 0}, {"threshold": 0, "site_weights": "equal"}])
+@pytest.mark.parametrize("by", ["org_type", "site"])
+def test_distribution_by_group_all_rows_are_the_unsplit_table(frame, by, options):
+    split = tables.distribution(frame, "progress", categories=SCALE, by=by, **options)
+    plain = tables.distribution(frame, "progress", categories=SCALE, **options)
+    everyone = split.frame[split.frame[by] == "All"].drop(columns=[by]).reset_index(drop=True)
+    pd.testing.assert_frame_equal(everyone, plain.frame, check_exact=True)
+    groups = list(dict.fromkeys(split.frame[by]))
+    expected = [*response_frame.ORG_TYPES, "All"] if by == "org_type" else [*sorted(SITES), "All"]
+    assert groups == expected
+    assert split.options["by"] == by
+
+
+def test_distribution_by_rejects_an_unknown_split(frame):
+    with pytest.raises(AnalysisError, match="distribution splits by 'org_type', 'site' or None"):
+        tables.distribution(frame, "progress", categories=SCALE, by="role")

@@ -1567,6 +1567,7 @@ def distribution(
     items: Sequence[str] | None = None,
     *,
     categories: Sequence[str] | None = None,
+    by: str | None = None,
     instrument: object = None,
     panel_only: bool | int = False,
     site_weights: str = "none",
@@ -1580,8 +1581,14 @@ def distribution(
     the respondents who answered at least one row of the grid (as the paper's
     bases); respondents in the base who skipped a row appear in an extra
     ``not_answered`` category so that each row adds to 100%.
+
+    ``by="site"`` or ``"org_type"`` splits each wave's base by the respondents'
+    site or organisation type (column ``site``/``org_type`` after ``wave``, with
+    the groups as in :func:`pick_n` and ``All`` for the whole wave).
     """
     opts = _options(panel_only, site_weights, threshold, confidence)
+    if by not in ("org_type", "site", None):
+        raise AnalysisError(f"distribution splits by 'org_type', 'site' or None; got {by!r}")
     prep, everyone, _, kept = _people(responses, opts)
     wave_list = _waves(waves, everyone)
     instruments = _instruments(instrument)
@@ -1623,6 +1630,10 @@ def distribution(
     cats = pd.DataFrame({"category": shown_scale})
     cells = _cross(item_waves, cats)
     keys = ["item", "wave", "category"]
+    if by is not None:
+        return _distribution_by(
+            by, question, grid, wave_list, scale, scale_labels, shown_scale, notes, opts
+        )
     if _weighted(opts):
         base = grid.base_people.loc[:, ["respondent_id", "wave", "site"]]
         answers = grid.answers.frame()
@@ -1670,6 +1681,131 @@ def distribution(
             "question": question,
             "waves": wave_list,
             "categories": tuple(scale),
+        },
+    )
+
+
+def _groups(by: str, sites: Iterable[object]) -> list[str]:
+    """Group labels for a split by ``by`` (as :func:`pick_n`), then ``All``."""
+    if by == "org_type":
+        return [*response_frame.ORG_TYPES, "All"]
+    return [*sorted(str(s) for s in sites if not pd.isna(s)), "All"]
+
+
+def _distribution_by(
+    by: str,
+    question: str,
+    grid: _Grid,
+    wave_list: tuple[int, ...],
+    scale: tuple[str, ...],
+    scale_labels: dict[str, str],
+    shown_scale: list[str],
+    notes: list[str],
+    opts: _Options,
+) -> TableResult:
+    """:func:`distribution` split by site or organisation type (plus ``All``)."""
+    prep = grid.answers.prep
+    persons = np.flatnonzero(grid.in_base)
+    people = prep.people.loc[
+        grid.in_base, list(dict.fromkeys(["respondent_id", "wave", "site", by]))
+    ]
+    groups = _groups(by, people["site"].unique()) if by == "site" else _groups(by, ())
+    keys = ["item", "wave", by, "category"]
+    item_waves = pd.DataFrame(
+        [(code, wave) for code in grid.codes for wave in grid.asked[code]],
+        columns=["item", "wave"],
+    )
+    cells = _cross(
+        _cross(item_waves, pd.DataFrame({by: groups})), pd.DataFrame({"category": shown_scale})
+    )
+    if _weighted(opts):
+        answers = grid.answers.frame()
+        frames = []
+        for code in grid.codes:
+            for wave in grid.asked[code]:
+                people_w = people[people["wave"] == wave]
+                mine = answers[(answers["item"] == code) & (answers["wave"] == wave)]
+                value_of = dict(zip(mine["respondent_id"], mine["value"], strict=True))
+                value = people_w["respondent_id"].map(value_of).fillna(NOT_ANSWERED)
+                frames.append(people_w.assign(item=code, _value=value.to_numpy()))
+        resp = pd.concat(frames, ignore_index=True)
+        # The group goes in a column of its own: the site column still drives the weights.
+        resp = pd.concat(
+            [resp.assign(_group=resp[by]), resp.assign(_group="All")], ignore_index=True
+        )
+        obs = _cross(resp, pd.DataFrame({"category": shown_scale}))
+        obs["y"] = (obs["_value"].astype("string") == obs["category"]).astype("int64")
+        inner = ["item", "wave", "_group", "category"]
+        table = _summarise(
+            obs.loc[:, [*inner, "site", "y"]],
+            inner,
+            cells.rename(columns={by: "_group"}),
+            opts,
+            weighted=True,
+        ).rename(columns={"_group": by})
+    else:
+        base_parts, found_parts = [], []
+        for split in (by, None):
+            dims = ["wave"] if split is None else ["wave", split]
+            base = _count(_people_dims(prep, persons, *dims), "base")
+            answered = _count(_dims(grid.answers, "item", *dims, "value"))
+            answered = answered.rename(columns={"value": "category"})
+            if split is None:
+                base[by] = "All"
+                answered[by] = "All"
+            base = _typed(base, ["wave", by]).loc[:, ["wave", by, "base"]]
+            answered = _typed(answered, keys).loc[:, [*keys, "n"]]
+            per_row = (
+                _typed(item_waves, ["item", "wave"])
+                .merge(base, on="wave")
+                .merge(
+                    answered.groupby(["item", "wave", by])["n"].sum().reset_index(),
+                    on=["item", "wave", by],
+                    how="left",
+                )
+            )
+            per_row["n"] = per_row["base"] - per_row["n"].fillna(0).astype("int64")
+            missing = per_row.assign(category=NOT_ANSWERED).loc[:, [*keys, "n"]]
+            base_parts.append(base)
+            found_parts += [answered, missing[missing["n"] > 0]]
+        bases_found = pd.concat(base_parts, ignore_index=True)
+        found = pd.concat(found_parts, ignore_index=True)
+        counts = (
+            _typed(cells, keys)
+            .merge(found, on=keys, how="left")
+            .merge(bases_found, on=["wave", by], how="left")
+        )
+        table = _summarise_counts(counts.fillna({"n": 0, "base": 0}), keys, cells, opts)
+    category_labels = {**scale_labels, NOT_ANSWERED: "Not answered"}
+    table.insert(1, "item_label", table["item"].map(grid.labels).astype("string"))
+    table.insert(5, "category_label", table["category"].map(category_labels).astype("string"))
+    table = table.loc[:, ["item", "item_label", "wave", by, "category", "category_label", *_STATS]]
+    table = _finish_types(table, ("n", "base"), _DEPENDENT)
+    bases = table.loc[:, ["wave", by, "base"]].drop_duplicates().reset_index(drop=True)
+    # The categories of an item partition its base within each group: suppress in pairs.
+    shown, record = _suppress(table, opts, complementary=("item", "wave", by))
+    return TableResult(
+        name=f"distribution_{question}_by_{by}",
+        title=f"Answers to {question} by item, survey wave and {by}",
+        frame=shown,
+        method=_method(
+            "Percentage of respondents answering at least one row of the grid that wave, "
+            f"within each {by} (All: the whole wave).",
+            opts,
+        ),
+        bases=_suppress_bases(bases, opts),
+        notes=tuple(notes),
+        suppression=record,
+        source=f"{PAPER} Table V",
+        layout=Layout(
+            rows=("item_label", "wave", by), columns=("category_label",), values="percent"
+        ),
+        options={
+            **opts.record,
+            "question": question,
+            "waves": wave_list,
+            "categories": tuple(scale),
+            "by": by,
         },
     )
 
