@@ -262,3 +262,55 @@ def test_distribution_by_group_all_rows_are_the_unsplit_table(frame, by, options
 def test_distribution_by_rejects_an_unknown_split(frame):
     with pytest.raises(AnalysisError, match="distribution splits by 'org_type', 'site' or None"):
         tables.distribution(frame, "progress", categories=SCALE, by="role")
+
+
+@pytest.mark.parametrize("options", [{"threshold": 0}, {"threshold": 0, "site_weights": "equal"}])
+def test_trend_by_group_all_rows_are_the_unsplit_trend(frame, options):
+    split = tables.trend(frame, "progress", ("substantial", "some"), by="org_type", **options)
+    plain = tables.trend(frame, "progress", ("substantial", "some"), **options)
+    everyone = split.frame[split.frame["org_type"] == "All"].drop(columns=["org_type"])
+    pd.testing.assert_frame_equal(everyone.reset_index(drop=True), plain.frame, check_exact=True)
+    tests = split.tests[split.tests["org_type"] == "All"].drop(columns=["org_type"])
+    pd.testing.assert_frame_equal(tests.reset_index(drop=True), plain.tests, check_exact=True)
+    assert list(dict.fromkeys(split.frame["org_type"])) == [*response_frame.ORG_TYPES, "All"]
+
+
+def test_trend_by_site_counts_and_pairs_match_sets(any_frame):
+    wanted = ("substantial",)
+    result = tables.trend(any_frame, "progress", wanted, by="site", threshold=0)
+    answers = _question(any_frame, "progress")
+    people = _reference_people(any_frame).set_index("respondent_id")
+    answers = answers.assign(
+        panel=answers["respondent_id"].map(people["panel_id"]),
+        site=answers["respondent_id"].map(people["site"]),
+    )
+    got = result.frame.set_index(["item", "wave", "site"])
+    paired = result.tests[result.tests["design"] == "paired"].set_index(
+        ["item", "site", "wave_from", "wave_to"]
+    )
+    for site in ("site_a", "site_d"):
+        mine = answers[answers["site"] == site]
+        in_base = {w: set(mine.loc[mine["wave"] == w, "panel"].dropna()) for w in WAVES}
+        for code in PROGRESS:
+            item = f"progress.{code}"
+            rows = mine[mine["item"] == item]
+            hits = {w: rows[(rows["wave"] == w) & rows["value"].isin(wanted)] for w in WAVES}
+            for w in WAVES:
+                assert got.loc[(item, w, site), "n"] == len(hits[w])
+                assert (
+                    got.loc[(item, w, site), "base"]
+                    == mine.loc[mine["wave"] == w, "respondent_id"].nunique()
+                )
+            for w1, w2 in ((2016, 2017), (2017, 2018), (2016, 2018)):
+                both = in_base[w1] & in_base[w2]
+                if not both:
+                    assert (item, site, w1, w2) not in paired.index
+                    continue
+                y1 = set(hits[w1]["panel"].dropna()) & both
+                y2 = set(hits[w2]["panel"].dropna()) & both
+                row = paired.loc[(item, site, w1, w2)]
+                assert (row["base_from"], row["only_from"], row["only_to"]) == (
+                    len(both),
+                    len(y1 - y2),
+                    len(y2 - y1),
+                )

@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import pairwise
 from typing import Any
 
@@ -1827,6 +1827,7 @@ def trend(
     waves: Sequence[int] | None = None,
     items: Sequence[str] | None = None,
     *,
+    by: str | None = None,
     instrument: object = None,
     panel_only: bool | int = False,
     site_weights: str = "none",
@@ -1842,8 +1843,14 @@ def trend(
     respondent in the table; *paired* rows (McNemar) use the informants in the
     base of both waves, exact when there are fewer than 25 discordant pairs.
     Tests use unweighted counts.
+
+    ``by="site"`` or ``"org_type"`` repeats the table and the tests within each
+    group (column ``site``/``org_type``; groups as in :func:`pick_n`, plus ``All``);
+    a paired test then uses the informants in the group's base in both waves.
     """
     opts = _options(panel_only, site_weights, threshold, confidence)
+    if by not in ("org_type", "site", None):
+        raise AnalysisError(f"trend splits by 'org_type', 'site' or None; got {by!r}")
     prep, everyone, _, kept = _people(responses, opts)
     wave_list = _waves(waves, everyone)
     instruments = _instruments(instrument)
@@ -1862,39 +1869,46 @@ def trend(
         _check_codes(grid.answers, scale, "correct the data or the instrument's scale")
     notes = _not_asked_notes(grid, wave_list)
 
-    base = grid.base_people
     hits = grid.answers.take(grid.answers.values_in(wanted))
     cells = pd.DataFrame(
         [(code, wave) for code in grid.codes for wave in grid.asked[code]],
         columns=["item", "wave"],
     )
-    if _weighted(opts):
-        hit_frame = hits.frame().loc[:, ["respondent_id", "panel_id", "item", "wave"]]
-        rows = []
-        for code in grid.codes:
-            for wave in grid.asked[code]:
-                people_w = base[base["wave"] == wave]
-                mine = hit_frame[(hit_frame["item"] == code) & (hit_frame["wave"] == wave)]
-                hit = set(mine["respondent_id"])
-                rows.append(
-                    people_w.assign(
-                        item=code,
-                        y=people_w["respondent_id"].isin(hit).astype("int64").to_numpy(),
-                    )
-                )
-        obs = pd.concat(rows, ignore_index=True)
-        table = _summarise(obs, ["item", "wave"], cells, opts, weighted=True)
+    if by is None:
+        table, tests = _trend_part(grid, hits, cells, opts)
+        bases = _wave_bases(grid.base_people, wave_list)
     else:
-        wave_base = base.groupby("wave").size()
-        counts = _count(_dims(hits, "item", "wave"))
-        counts = _typed(cells, ["item", "wave"]).merge(_typed(counts, ["item", "wave"]), how="left")
-        counts["base"] = counts["wave"].map(wave_base)
-        table = _summarise_counts(counts.fillna({"n": 0}), ["item", "wave"], cells, opts)
-    table.insert(1, "item_label", table["item"].map(grid.labels).astype("string"))
-    table = table.loc[:, ["item", "item_label", "wave", *_STATS]]
-    table = _finish_types(table, ("n", "base"), _DEPENDENT)
-
-    tests = _tests_of_change(_paired_counts(hits, grid), table, grid, opts)
+        prep = grid.answers.prep
+        group_of, labels = prep.attributes[by]
+        people = prep.people.loc[grid.in_base]
+        groups = _groups(by, people["site"].unique()) if by == "site" else _groups(by, ())
+        tables_, tests_, bases_ = [], [], []
+        for group in groups:
+            if group == "All":
+                part_grid, part_hits = grid, hits
+            else:
+                where = labels.get_indexer([group])[0]
+                member = group_of == where if where >= 0 else np.zeros(len(group_of), bool)
+                in_base = grid.in_base & member
+                part_grid = replace(
+                    grid,
+                    in_base=in_base,
+                    base_people=prep.people.loc[
+                        in_base, ["respondent_id", "panel_id", "wave", "site"]
+                    ].reset_index(drop=True),
+                )
+                part_hits = hits.take(member[hits.person])
+            table, tests = _trend_part(part_grid, part_hits, cells, opts)
+            table.insert(3, by, group)
+            tests.insert(2, by, group)
+            base = _wave_bases(part_grid.base_people, wave_list)
+            base.insert(1, by, group)
+            tables_.append(table)
+            tests_.append(tests)
+            bases_.append(base)
+        table = pd.concat(tables_, ignore_index=True).astype({by: "string"})
+        tests = pd.concat(tests_, ignore_index=True).astype({by: "string"})
+        bases = pd.concat(bases_, ignore_index=True).astype({by: "string"})
     tests_shown, tests_record = suppress_small_counts(
         tests,
         ["n_from", "base_from", "n_to", "base_to", "only_from", "only_to"],
@@ -1925,12 +1939,13 @@ def trend(
             "p_value",
         ),
     )
-    bases = _wave_bases(base, wave_list)
     shown, record = _suppress(table, opts)
     label = " or ".join(f"'{c}'" for c in wanted)
+    extra = {} if by is None else {"by": by}
     return TrendResult(
-        name=f"trend_{question}",
-        title=f"Answering {label} to {question} by survey wave",
+        name=f"trend_{question}" + ("" if by is None else f"_by_{by}"),
+        title=f"Answering {label} to {question} by survey wave"
+        + ("" if by is None else f" and {by}"),
         frame=shown,
         method=_method(
             f"Percentage answering {label} among respondents who answered at least one row "
@@ -1943,16 +1958,56 @@ def trend(
         notes=tuple(notes),
         suppression=record,
         source=f"{PAPER} Figures 1–3",
-        layout=Layout(rows=("item_label",), columns=("wave",), values="percent"),
+        layout=Layout(
+            rows=("item_label",) if by is None else ("item_label", by),
+            columns=("wave",),
+            values="percent",
+        ),
         options={
             **opts.record,
             "question": question,
             "categories": wanted,
             "waves": wave_list,
+            **extra,
         },
         tests=tests_shown,
         tests_suppression=tests_record,
     )
+
+
+def _trend_part(
+    grid: _Grid, hits: _Coded, cells: pd.DataFrame, opts: _Options
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The figure table and the tests of change for the respondents of ``grid`` and ``hits``."""
+    base = grid.base_people
+    if _weighted(opts):
+        hit_frame = hits.frame().loc[:, ["respondent_id", "panel_id", "item", "wave"]]
+        rows = []
+        for code in grid.codes:
+            for wave in grid.asked[code]:
+                people_w = base[base["wave"] == wave]
+                mine = hit_frame[(hit_frame["item"] == code) & (hit_frame["wave"] == wave)]
+                hit = set(mine["respondent_id"])
+                rows.append(
+                    people_w.assign(
+                        item=code,
+                        y=people_w["respondent_id"].isin(hit).astype("int64").to_numpy(),
+                    )
+                )
+        obs = pd.concat(rows, ignore_index=True)
+        table = _summarise(obs, ["item", "wave"], cells, opts, weighted=True)
+    else:
+        wave_base = base.groupby("wave").size()
+        counts = _count(_dims(hits, "item", "wave"))
+        counts = _typed(cells, ["item", "wave"]).merge(_typed(counts, ["item", "wave"]), how="left")
+        counts["base"] = counts["wave"].map(wave_base)
+        table = _summarise_counts(counts.fillna({"n": 0}), ["item", "wave"], cells, opts)
+    table.insert(1, "item_label", table["item"].map(grid.labels).astype("string"))
+    table = table.loc[:, ["item", "item_label", "wave", *_STATS]]
+    table = _finish_types(table, ("n", "base"), _DEPENDENT)
+
+    tests = _tests_of_change(_paired_counts(hits, grid), table, grid, opts)
+    return table, tests
 
 
 _TEST_COLUMNS = (
