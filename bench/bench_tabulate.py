@@ -72,6 +72,8 @@ OPTION_TABLES: tuple[tuple[str, str], ...] = (
     ("initiatives", "site"),
 )
 PRESENCE_WAVE = 2018
+#: Respondent groups every grid table is also split by.
+GROUPS: tuple[str, ...] = ("org_type", "site")
 #: The library's once-per-frame step (``tables.prepare``), timed as a row of its own.
 PREPARE = "prepare"
 
@@ -80,6 +82,8 @@ def table_names() -> list[str]:
     """The tables of one workload, in the order they run."""
     names = [f"distribution:{q}" for q, _ in GRIDS]
     names += [f"trend:{q}" for q, _ in GRIDS]
+    names += [f"distribution:{q}:{by}" for q, _ in GRIDS for by in GROUPS]
+    names += [f"trend:{q}:{by}" for q, _ in GRIDS for by in GROUPS]
     names += [f"pick_n:{q}:{by}" for q, by in OPTION_TABLES]
     names.append(f"presence_matrix:initiatives:{PRESENCE_WAVE}")
     return names
@@ -166,6 +170,41 @@ def _library_tables(frame: pd.DataFrame) -> dict[str, Callable[[], dict[str, pd.
             return {"table": result.frame.loc[:, keep], "paired": paired}
 
         out[f"trend:{question}"] = run
+    for question, _ in GRIDS:
+        for by in GROUPS:
+
+            def run(question=question, by=by):
+                result = tables.distribution(
+                    held["responses"],
+                    question,
+                    waves=None,
+                    categories=survey_frame.SCALES[question],
+                    by=by,
+                    threshold=0,
+                    confidence=CONFIDENCE,
+                )
+                keep = ["item", "wave", by, "category", "n", "base"]
+                return {"table": result.frame.loc[:, [*keep, "percent", "ci_lower", "ci_upper"]]}
+
+            out[f"distribution:{question}:{by}"] = run
+
+    for question, wanted in GRIDS:
+        for by in GROUPS:
+
+            def run(question=question, wanted=wanted, by=by):
+                result = tables.trend(
+                    held["responses"], question, wanted, by=by, threshold=0, confidence=CONFIDENCE
+                )
+                keep = ["item", "wave", by, "n", "base", "percent", "ci_lower", "ci_upper"]
+                tests = result.tests
+                paired = tests.loc[
+                    tests["design"] == "paired",
+                    ["item", by, "wave_from", "wave_to", "base_from", "only_from", "only_to"],
+                ]
+                return {"table": result.frame.loc[:, keep], "paired": paired}
+
+            out[f"trend:{question}:{by}"] = run
+
     for question, by in OPTION_TABLES:
 
         def run(question=question, by=by):
@@ -227,8 +266,101 @@ def _question_rows(frame: pd.DataFrame, question: str) -> pd.DataFrame:
     return frame[frame["item"].isin(wanted)]
 
 
-def _baseline_tables(frame: pd.DataFrame) -> dict[str, Callable[[], dict[str, pd.DataFrame]]]:
+def _baseline_distribution(rows: pd.DataFrame) -> pd.DataFrame:
+    """Counts and bases of one grid (the rows of one question), before the intervals."""
+    base = rows.groupby("wave")["respondent_id"].nunique().rename("base")
+    counts = (
+        rows.groupby(["item", "wave", "value"], observed=True).size().rename("n")
+    ).reset_index()
+    counts = counts.merge(base.reset_index(), on="wave")
+    # Respondents in a wave's base who skipped a row: the "not answered" category.
+    answered = counts.groupby(["item", "wave"], observed=True)["n"].sum()
+    skipped = (base.reindex(answered.index.get_level_values("wave")).to_numpy()) - (
+        answered.to_numpy()
+    )
+    if skipped.any():
+        extra = answered.reset_index().assign(value="not_answered", n=skipped)
+        extra["base"] = base.reindex(extra["wave"]).to_numpy()
+        counts = pd.concat([counts, extra.loc[:, counts.columns]], ignore_index=True)
+    counts = counts.rename(columns={"value": "category"})
+    return counts
+
+
+def _baseline_trend(rows: pd.DataFrame, wanted: tuple[str, ...]) -> dict[str, pd.DataFrame]:
+    """Counts, intervals and paired discordant counts of one grid's trend."""
     from scipy import stats
+
+    base = rows.groupby("wave")["respondent_id"].nunique().rename("base")
+    y = rows["value"].isin(wanted).to_numpy()
+    counts = (
+        rows.assign(y=y).groupby(["item", "wave"], observed=True)["y"].sum().rename("n")
+    ).reset_index()
+    counts = counts.merge(base.reset_index(), on="wave")
+    table = _with_stats(counts)
+    # Tests of change between waves, computed so that both workloads do the same
+    # work; only their counts are compared. Independent samples (two-proportion z) …
+    waves = sorted(int(w) for w in base.index)
+    pairs = list(pairwise(waves))
+    if len(waves) >= 3:
+        pairs.append((waves[0], waves[-1]))
+    wide = table.pivot(index="item", columns="wave", values=["n", "base"])
+    for a, b in pairs:
+        k1, n1 = wide[("n", a)].to_numpy(float), wide[("base", a)].to_numpy(float)
+        k2, n2 = wide[("n", b)].to_numpy(float), wide[("base", b)].to_numpy(float)
+        pooled = (k1 + k2) / (n1 + n2)
+        z = (k2 / n2 - k1 / n1) / np.sqrt(pooled * (1 - pooled) * (1 / n1 + 1 / n2))
+        stats.chi2.sf(z * z, 1)
+    # … and paired (McNemar) on the informants in the base of both waves.
+    linked = rows["panel_id"].cat.codes.to_numpy() >= 0
+    item_codes = rows["item"].cat.codes.to_numpy()[linked]
+    panel_codes = rows["panel_id"].cat.codes.to_numpy()[linked]
+    wave_index = np.searchsorted(waves, rows["wave"].to_numpy()[linked])
+    y = y[linked]
+    n_panel = len(rows["panel_id"].cat.categories)
+    n_item = len(rows["item"].cat.categories)
+    answers = np.full((n_panel, n_item, len(waves)), -1, dtype=np.int8)
+    answers[panel_codes, item_codes, wave_index] = y
+    # Respondents in the base of a wave count 0 on rows they skipped.
+    in_base = np.zeros((n_panel, len(waves)), dtype=bool)
+    in_base[panel_codes, wave_index] = True
+    answers = np.where(in_base[:, None, :] & (answers < 0), 0, answers)
+    paired = []
+    present = np.unique(item_codes)
+    names = rows["item"].cat.categories
+    for a, b in pairs:
+        ya = answers[:, present, waves.index(a)]
+        yb = answers[:, present, waves.index(b)]
+        both = (ya >= 0) & (yb >= 0)
+        only_from = (both & (ya == 1) & (yb == 0)).sum(axis=0)
+        only_to = (both & (ya == 0) & (yb == 1)).sum(axis=0)
+        gap = np.abs(only_from - only_to) - 1.0
+        stats.chi2.sf(gap**2 / np.maximum(only_from + only_to, 1), 1)
+        paired.append(
+            pd.DataFrame(
+                {
+                    "item": np.asarray(names[present]),
+                    "wave_from": a,
+                    "wave_to": b,
+                    "base_from": both.sum(axis=0),
+                    "only_from": only_from,
+                    "only_to": only_to,
+                }
+            )
+        )
+    return {"table": table, "paired": pd.concat(paired, ignore_index=True)}
+
+
+def _by_group(rows: pd.DataFrame, by: str, tabulate: Callable) -> dict[str, pd.DataFrame]:
+    """``tabulate`` within each group of ``by`` and for everyone (``All``), stacked."""
+    parts: dict[str, list[pd.DataFrame]] = {}
+    groups = [(str(g), sub) for g, sub in rows.groupby(by, observed=True)] + [("All", rows)]
+    for group, sub in groups:
+        for name, table in tabulate(sub).items():
+            parts.setdefault(name, []).append(table.assign(**{by: group}))
+    return {name: pd.concat(tables, ignore_index=True) for name, tables in parts.items()}
+
+
+def _baseline_tables(frame: pd.DataFrame) -> dict[str, Callable[[], dict[str, pd.DataFrame]]]:
 
     out: dict[str, Callable[[], dict[str, pd.DataFrame]]] = {}
 
@@ -236,89 +368,35 @@ def _baseline_tables(frame: pd.DataFrame) -> dict[str, Callable[[], dict[str, pd
 
         def run(question=question):
             rows = _question_rows(frame, question)
-            base = rows.groupby("wave")["respondent_id"].nunique().rename("base")
-            counts = (
-                rows.groupby(["item", "wave", "value"], observed=True).size().rename("n")
-            ).reset_index()
-            counts = counts.merge(base.reset_index(), on="wave")
-            # Respondents in a wave's base who skipped a row: the "not answered" category.
-            answered = counts.groupby(["item", "wave"], observed=True)["n"].sum()
-            skipped = (base.reindex(answered.index.get_level_values("wave")).to_numpy()) - (
-                answered.to_numpy()
-            )
-            if skipped.any():
-                extra = answered.reset_index().assign(value="not_answered", n=skipped)
-                extra["base"] = base.reindex(extra["wave"]).to_numpy()
-                counts = pd.concat([counts, extra.loc[:, counts.columns]], ignore_index=True)
-            counts = counts.rename(columns={"value": "category"})
-            return {"table": _with_stats(counts)}
+            return {"table": _with_stats(_baseline_distribution(rows))}
 
         out[f"distribution:{question}"] = run
 
     for question, wanted in GRIDS:
 
         def run(question=question, wanted=wanted):
-            rows = _question_rows(frame, question)
-            base = rows.groupby("wave")["respondent_id"].nunique().rename("base")
-            y = rows["value"].isin(wanted).to_numpy()
-            counts = (
-                rows.assign(y=y).groupby(["item", "wave"], observed=True)["y"].sum().rename("n")
-            ).reset_index()
-            counts = counts.merge(base.reset_index(), on="wave")
-            table = _with_stats(counts)
-            # Tests of change between waves, computed so that both workloads do the same
-            # work; only their counts are compared. Independent samples (two-proportion z) …
-            waves = sorted(int(w) for w in base.index)
-            pairs = list(pairwise(waves))
-            if len(waves) >= 3:
-                pairs.append((waves[0], waves[-1]))
-            wide = table.pivot(index="item", columns="wave", values=["n", "base"])
-            for a, b in pairs:
-                k1, n1 = wide[("n", a)].to_numpy(float), wide[("base", a)].to_numpy(float)
-                k2, n2 = wide[("n", b)].to_numpy(float), wide[("base", b)].to_numpy(float)
-                pooled = (k1 + k2) / (n1 + n2)
-                z = (k2 / n2 - k1 / n1) / np.sqrt(pooled * (1 - pooled) * (1 / n1 + 1 / n2))
-                stats.chi2.sf(z * z, 1)
-            # … and paired (McNemar) on the informants in the base of both waves.
-            linked = rows["panel_id"].cat.codes.to_numpy() >= 0
-            item_codes = rows["item"].cat.codes.to_numpy()[linked]
-            panel_codes = rows["panel_id"].cat.codes.to_numpy()[linked]
-            wave_index = np.searchsorted(waves, rows["wave"].to_numpy()[linked])
-            y = y[linked]
-            n_panel = len(rows["panel_id"].cat.categories)
-            n_item = len(rows["item"].cat.categories)
-            answers = np.full((n_panel, n_item, len(waves)), -1, dtype=np.int8)
-            answers[panel_codes, item_codes, wave_index] = y
-            # Respondents in the base of a wave count 0 on rows they skipped.
-            in_base = np.zeros((n_panel, len(waves)), dtype=bool)
-            in_base[panel_codes, wave_index] = True
-            answers = np.where(in_base[:, None, :] & (answers < 0), 0, answers)
-            paired = []
-            present = np.unique(item_codes)
-            names = rows["item"].cat.categories
-            for a, b in pairs:
-                ya = answers[:, present, waves.index(a)]
-                yb = answers[:, present, waves.index(b)]
-                both = (ya >= 0) & (yb >= 0)
-                only_from = (both & (ya == 1) & (yb == 0)).sum(axis=0)
-                only_to = (both & (ya == 0) & (yb == 1)).sum(axis=0)
-                gap = np.abs(only_from - only_to) - 1.0
-                stats.chi2.sf(gap**2 / np.maximum(only_from + only_to, 1), 1)
-                paired.append(
-                    pd.DataFrame(
-                        {
-                            "item": np.asarray(names[present]),
-                            "wave_from": a,
-                            "wave_to": b,
-                            "base_from": both.sum(axis=0),
-                            "only_from": only_from,
-                            "only_to": only_to,
-                        }
-                    )
-                )
-            return {"table": table, "paired": pd.concat(paired, ignore_index=True)}
+            return _baseline_trend(_question_rows(frame, question), wanted)
 
         out[f"trend:{question}"] = run
+
+    for question, _ in GRIDS:
+        for by in GROUPS:
+
+            def run(question=question, by=by):
+                rows = _question_rows(frame, question)
+                split = _by_group(rows, by, lambda sub: {"table": _baseline_distribution(sub)})
+                return {"table": _with_stats(split["table"])}
+
+            out[f"distribution:{question}:{by}"] = run
+
+    for question, wanted in GRIDS:
+        for by in GROUPS:
+
+            def run(question=question, wanted=wanted, by=by):
+                rows = _question_rows(frame, question)
+                return _by_group(rows, by, lambda sub: _baseline_trend(sub, wanted))
+
+            out[f"trend:{question}:{by}"] = run
 
     for question, by in OPTION_TABLES:
 
@@ -492,15 +570,24 @@ def compare(out_dir: Path) -> list[str]:
             library, baseline = (pd.read_pickle(p) for p in paths)
             if part == "paired":
                 keys = ["item", "wave_from", "wave_to"]
+                if name.count(":") == 2:
+                    keys.append(name.split(":")[-1])
                 columns = ["base_from", "only_from", "only_to"]
             else:
                 keys = _KEYS.get(kind, ["item", "wave", name.split(":")[-1]])
+                if kind in ("distribution", "trend") and name.count(":") == 2:
+                    keys = [*keys[:2], name.split(":")[-1], *keys[2:]]  # split by a group
                 columns = ["n", "base"]
             library, baseline = _normal(library, keys), _normal(baseline, keys)
             if kind in ("distribution", "pick_n"):
                 # the library lists empty cells too; the baseline only the cells seen
                 library = library[library["n"] > 0].reset_index(drop=True)
                 baseline = baseline[baseline["n"] > 0].reset_index(drop=True)
+            elif part == "table":  # a group without respondents in a wave: library only
+                library = library[library["base"] > 0].reset_index(drop=True)
+                baseline = baseline[baseline["base"] > 0].reset_index(drop=True)
+            else:  # no informant in both waves: no paired test in the library
+                baseline = baseline[baseline["base_from"] > 0].reset_index(drop=True)
             if len(library) != len(baseline):
                 problems.append(f"{name} {part}: {len(library)} rows vs {len(baseline)}")
                 continue
