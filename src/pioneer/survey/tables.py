@@ -1883,7 +1883,31 @@ def trend(
         people = prep.people.loc[grid.in_base]
         groups = _groups(by, people["site"].unique()) if by == "site" else _groups(by, ())
         tables_, tests_, bases_ = [], [], []
+        if not _weighted(opts):  # every group's counts and pairs in one pass over the answers
+            base_counts = _count(_people_dims(prep, np.flatnonzero(grid.in_base), "wave", by))
+            hit_counts = _count(_dims(hits, "item", "wave", by))
+            paired_by = _paired_counts(hits, grid, by=by)
         for group in groups:
+            if group != "All" and not _weighted(opts):
+                wave_base = base_counts[base_counts[by] == group].set_index("wave")["n"]
+                counts = hit_counts.loc[hit_counts[by] == group, ["item", "wave", "n"]]
+                table = _trend_table(cells, counts, wave_base, grid, opts)
+                tests = _tests_of_change(paired_by.get(group, {}), table, grid, opts)
+                table.insert(3, by, group)
+                tests.insert(2, by, group)
+                base = pd.DataFrame(
+                    {
+                        "wave": pd.Series(wave_list, dtype="int64"),
+                        by: group,
+                        "base": pd.Series(
+                            [int(wave_base.get(w, 0)) for w in wave_list], dtype="int64"
+                        ),
+                    }
+                )
+                tables_.append(table)
+                tests_.append(tests)
+                bases_.append(base)
+                continue
             if group == "All":
                 part_grid, part_hits = grid, hits
             else:
@@ -1979,6 +2003,12 @@ def _trend_part(
     grid: _Grid, hits: _Coded, cells: pd.DataFrame, opts: _Options
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The figure table and the tests of change for the respondents of ``grid`` and ``hits``."""
+    table = _trend_figure(grid, hits, cells, opts)
+    return table, _tests_of_change(_paired_counts(hits, grid), table, grid, opts)
+
+
+def _trend_figure(grid: _Grid, hits: _Coded, cells: pd.DataFrame, opts: _Options) -> pd.DataFrame:
+    """The figure table (``item, item_label, wave`` and the statistics)."""
     base = grid.base_people
     if _weighted(opts):
         hit_frame = hits.frame().loc[:, ["respondent_id", "panel_id", "item", "wave"]]
@@ -1998,16 +2028,23 @@ def _trend_part(
         table = _summarise(obs, ["item", "wave"], cells, opts, weighted=True)
     else:
         wave_base = base.groupby("wave").size()
-        counts = _count(_dims(hits, "item", "wave"))
-        counts = _typed(cells, ["item", "wave"]).merge(_typed(counts, ["item", "wave"]), how="left")
-        counts["base"] = counts["wave"].map(wave_base)
-        table = _summarise_counts(counts.fillna({"n": 0}), ["item", "wave"], cells, opts)
+        return _trend_table(cells, _count(_dims(hits, "item", "wave")), wave_base, grid, opts)
     table.insert(1, "item_label", table["item"].map(grid.labels).astype("string"))
     table = table.loc[:, ["item", "item_label", "wave", *_STATS]]
     table = _finish_types(table, ("n", "base"), _DEPENDENT)
+    return table
 
-    tests = _tests_of_change(_paired_counts(hits, grid), table, grid, opts)
-    return table, tests
+
+def _trend_table(
+    cells: pd.DataFrame, counts: pd.DataFrame, wave_base: pd.Series, grid: _Grid, opts: _Options
+) -> pd.DataFrame:
+    """The unweighted figure table from counts (``item, wave, n``) and bases per wave."""
+    counts = _typed(cells, ["item", "wave"]).merge(_typed(counts, ["item", "wave"]), how="left")
+    counts["base"] = counts["wave"].map(wave_base)
+    table = _summarise_counts(counts.fillna({"n": 0}), ["item", "wave"], cells, opts)
+    table.insert(1, "item_label", table["item"].map(grid.labels).astype("string"))
+    table = table.loc[:, ["item", "item_label", "wave", *_STATS]]
+    return _finish_types(table, ("n", "base"), _DEPENDENT)
 
 
 _TEST_COLUMNS = (
@@ -2061,14 +2098,13 @@ def _num(value: object) -> float:
     return float("nan") if value is None else float(value)
 
 
-def _paired_counts(
-    hits: _Coded, grid: _Grid
-) -> dict[tuple[str, int, int], tuple[int, int, int, int, int]]:
+def _paired_counts(hits: _Coded, grid: _Grid, by: str | None = None) -> dict:
     """For each item and pair of waves it was asked in: (pairs, a1, a2, only_from, only_to).
 
     Pairs are panel members in the base of both waves; ``a1``/``a2`` those answering in the
     categories each wave; the discordant counts are those who changed. Counted on boolean
-    arrays (wave × panel member, and wave × panel member × item).
+    arrays (wave × panel member, and wave × item × panel member). With ``by``, a dict of
+    such dicts, one per group: a pair then needs the informant in the group both waves.
     """
     prep = hits.prep
     panel_of, panel_labels = prep.attributes["panel_id"]
@@ -2077,6 +2113,11 @@ def _paired_counts(
     n_waves, n_panels = len(prep.waves), max(len(panel_labels), 1)
     in_base = np.zeros((n_waves, n_panels), dtype=bool)
     in_base[prep.wave_code[base], panel_of[base]] = True
+    if by is not None:
+        group_of, group_labels = prep.attributes[by]
+        group = np.full((n_waves, n_panels), -1, dtype=np.int64)
+        group[prep.wave_code[base], panel_of[base]] = group_of[base]
+        per_group: dict[str, dict] = {}
     waves = [int(w) for w, any_ in zip(prep.waves, in_base.any(axis=1), strict=True) if any_]
     position = {int(w): i for i, w in enumerate(prep.waves)}
     item_at = np.full(len(prep.items), -1, dtype=np.int64)
@@ -2096,6 +2137,21 @@ def _paired_counts(
             if w1 not in waves or w2 not in waves:
                 continue
             both = in_base[position[w1]] & in_base[position[w2]]
+            if by is not None:
+                g1, g2 = group[position[w1]], group[position[w2]]
+                both &= (g1 == g2) & (g1 >= 0)
+                y1 = y[position[w1], i] & both
+                y2 = y[position[w2], i] & both
+                size = len(group_labels)
+                tallies = [
+                    np.bincount(g1[mask], minlength=size)
+                    for mask in (both, y1, y2, y1 & ~y2, ~y1 & y2)
+                ]
+                for g in np.flatnonzero(tallies[0]):
+                    per_group.setdefault(str(group_labels[g]), {})[(code, w1, w2)] = tuple(
+                        int(t[g]) for t in tallies
+                    )
+                continue
             y1 = y[position[w1], i] & both
             y2 = y[position[w2], i] & both
             out[(code, w1, w2)] = (
@@ -2105,7 +2161,7 @@ def _paired_counts(
                 int((y1 & ~y2).sum()),
                 int((~y1 & y2).sum()),
             )
-    return out
+    return out if by is None else per_group
 
 
 def _tests_of_change(
