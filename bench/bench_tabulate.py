@@ -5,9 +5,12 @@ Builds a synthetic long response frame (``bench/survey_frame.py``; 700,000 respo
 subprocess so that their peak memory can be read separately:
 
 ``library``   the tables of :mod:`pioneer.survey.tables`: distributions (Table V) and trends
-              with tests of change (Figures 1–3) of both grids, pick-N and tick-all by
+              with tests of change (Figures 1–3) of both grids, for all respondents and
+              split by organisation type and by site, pick-N and tick-all by
               organisation type and by site (Table IV), and the site presence matrix
-              (Table III); all with 95% intervals.
+              (Table III); all with 95% intervals. ``tables.prepare`` runs once first
+              (the respondent table and the integer codes), timed as a row of its own
+              and counted in the total; every table then gets the prepared responses.
 ``baseline``  the same counts, bases and Wilson intervals (and the same paired discordant
               counts for the trends) written directly with ``pandas.groupby`` and numpy.
 
