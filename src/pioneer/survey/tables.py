@@ -230,18 +230,27 @@ def _coded_people(responses: pd.DataFrame):
     n = len(ids)
     if wave.dtype.kind not in "iu" or n == 0 or n >= 2**31 or (ids < 0).any():
         return None
-    row_of = np.full(len(responses["respondent_id"].cat.categories), -1, dtype=np.int32)
-    row_of[ids] = np.arange(n, dtype=np.int32)  # one representative row per respondent
-    representative = row_of[ids]
     codes = {c: responses[c].cat.codes.to_numpy() for c in text_columns[1:]}
     low, high = int(wave.min()), int(wave.max())
     shift = 0
     if high - low < 2**15:  # compare small codes rather than 8-byte years
         wave, shift = (wave - low).astype(np.int16), low
+    # Within a run of rows of one respondent, neighbours must agree (sequential passes);
+    # then the first row of each run must agree with one representative row of its
+    # respondent (one gather per run, not per row).
+    same = ids[1:] == ids[:-1]
+    starts = np.flatnonzero(np.concatenate(([True], ~same)))
     for array in (wave, *codes.values()):
-        if (array != array[representative]).any():
+        if ((array[1:] != array[:-1]) & same).any():
             return None  # a respondent with two sets of attributes
-    del representative
+    del same
+    row_of = np.full(len(responses["respondent_id"].cat.categories), -1, dtype=np.int32)
+    row_of[ids[starts]] = starts.astype(np.int32)  # one representative row per respondent
+    representative = row_of[ids[starts]]
+    for array in (wave, *codes.values()):
+        if (array[starts] != array[representative]).any():
+            return None
+    del representative, starts
     present = np.flatnonzero(row_of >= 0)
     rows = row_of[present]
     people_wave = wave[rows].astype(np.int64) + shift
