@@ -22,6 +22,10 @@ Options shared by every table (keyword-only):
 ``instrument``   optional: an instrument (or a mapping/sequence of them, one per
                  wave) giving the item order, the scale order and the labels.
 
+For several tables from one large frame, call :func:`prepare` once and pass its
+result in place of the response frame: the respondent table and the integer codes
+are then built once instead of in every call (results are the same).
+
 Item codes and scales follow ``notes/itemcodes.md``: grid rows are ``question.row``
 items valued with scale codes; tick-all and pick-N options are ``question.option``
 items valued ``"1"``/``"0"``.
