@@ -316,3 +316,31 @@ def test_trend_by_site_counts_and_pairs_match_sets(any_frame):
                     len(y1 - y2),
                     len(y2 - y1),
                 )
+
+
+def test_roles_without_an_instrument_follow_people_order_not_row_order(frame):
+    # Two respondents in 2016 at the same site; the later one in people order comes first
+    # in the frame. Roles are listed in order of first appearance in people order.
+    rows = [
+        ("r2", "k2", "director"),
+        ("r1", "k1", "clinician"),
+    ]
+    data = pd.DataFrame(
+        [
+            {
+                "respondent_id": rid,
+                "panel_id": pid,
+                "wave": 2016,
+                "site": "site_a",
+                "org_type": "LA",
+                "item": "role",
+                "value": role,
+            }
+            for rid, pid, role in rows
+        ]
+    )
+    data = response_frame.normalise(data)
+    for given in (data, _categorical(data)):
+        table = tables.characteristics(given, threshold=0).frame
+        roles = table.loc[table["dimension"] == "role", "category"].tolist()
+        assert roles == ["clinician", "director"]  # r1 before r2

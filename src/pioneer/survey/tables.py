@@ -1106,7 +1106,10 @@ def characteristics(
     instruments = _instruments(instrument)
     notes: list[str] = []
 
+    # In people order (wave, site, respondent): without an instrument, role codes are
+    # listed in order of first appearance there, whatever the order of the frame's rows.
     roles = _answers(prep, kept, wave_list, item="role").frame()
+    roles = roles.sort_values("respondent_id", kind="stable").reset_index(drop=True)
     role_variable = None
     for ins in instruments:
         role_variable = ins.variables().get("role")
