@@ -1951,33 +1951,14 @@ def trend(
         bases = pd.concat(bases_, ignore_index=True).astype({by: "string"})
     tests_shown, tests_record = suppress_small_counts(
         tests,
-        ["n_from", "base_from", "n_to", "base_to", "only_from", "only_to"],
+        list(_TEST_COUNTS),
         threshold=opts.threshold,
-        dependent_columns=[
-            "percent_from",
-            "percent_to",
-            "difference",
-            "diff_lower",
-            "diff_upper",
-            "statistic",
-            "z",
-            "p_value",
-        ],
+        dependent_columns=[c for c in _TEST_FLOATS if c != "df"],
     )
     tests_shown = _finish_types(
         tests_shown,
-        ("n_from", "base_from", "n_to", "base_to", "only_from", "only_to"),
-        (
-            "percent_from",
-            "percent_to",
-            "difference",
-            "diff_lower",
-            "diff_upper",
-            "statistic",
-            "z",
-            "df",
-            "p_value",
-        ),
+        _TEST_COUNTS,
+        _TEST_FLOATS,
     )
     shown, record = _suppress(table, opts)
     label = " or ".join(f"'{c}'" for c in wanted)
@@ -2063,6 +2044,19 @@ def _trend_table(
     return _finish_types(table, ("n", "base"), _DEPENDENT)
 
 
+#: Count and statistic columns of a tests-of-change frame.
+_TEST_COUNTS = ("n_from", "base_from", "n_to", "base_to", "only_from", "only_to")
+_TEST_FLOATS = (
+    "percent_from",
+    "percent_to",
+    "difference",
+    "diff_lower",
+    "diff_upper",
+    "statistic",
+    "z",
+    "df",
+    "p_value",
+)
 _TEST_COLUMNS = (
     "item",
     "item_label",
@@ -2286,16 +2280,6 @@ def _tests_of_change(
         tests[column] = tests[column].astype("int64")
     return _finish_types(
         tests,
-        ("n_from", "base_from", "n_to", "base_to", "only_from", "only_to"),
-        (
-            "percent_from",
-            "percent_to",
-            "difference",
-            "diff_lower",
-            "diff_upper",
-            "statistic",
-            "z",
-            "df",
-            "p_value",
-        ),
+        _TEST_COUNTS,
+        _TEST_FLOATS,
     )
