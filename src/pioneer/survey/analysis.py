@@ -124,6 +124,28 @@ def _mailing(data: SurveyData, waves: Sequence[int] | None) -> tuple[pd.DataFram
     return mailing, wave_rows
 
 
+@dataclass(frozen=True, eq=False)
+class _Coded:
+    """A workspace's data with its responses coded once (:func:`tables.prepare`), so a
+    table set codes the frame once rather than once per table."""
+
+    responses: pd.DataFrame
+    mailing_list: pd.DataFrame
+    waves: pd.DataFrame
+    prepared: tables.PreparedResponses
+
+    @classmethod
+    def of(cls, data: SurveyData | _Coded) -> _Coded:
+        if isinstance(data, _Coded):
+            return data
+        return cls(
+            responses=data.responses,
+            mailing_list=data.mailing_list,
+            waves=data.waves,
+            prepared=tables.prepare(data.responses),
+        )
+
+
 def _responses(data: SurveyData, waves: Sequence[int] | None) -> pd.DataFrame:
     if waves is None:
         return data.responses
@@ -140,14 +162,18 @@ def _fieldwork(by: tuple[str, ...]):
 
 def _characteristics(data, waves, options, sites):
     return tables.characteristics(
-        _responses(data, waves), sites=sites, instrument=_instruments(data), **options.kwargs()
+        data.prepared,
+        sites=sites,
+        waves=waves,
+        instrument=_instruments(data),
+        **options.kwargs(),
     )
 
 
 def _initiatives(data, waves, options, sites):
     asked = _asked(data, "initiatives", waves)
     return tables.presence_matrix(
-        data.responses,
+        data.prepared,
         question="initiatives",
         wave=asked[-1],
         sites=sites,
@@ -158,7 +184,7 @@ def _initiatives(data, waves, options, sites):
 
 def _objectives(data, waves, options, sites):
     return tables.pick_n(
-        data.responses,
+        data.prepared,
         question="objectives_top3",
         by="org_type",
         waves=_asked(data, "objectives_top3", waves),
@@ -170,7 +196,7 @@ def _objectives(data, waves, options, sites):
 def _distribution(question: str):
     def build(data, waves, options, sites):
         return tables.distribution(
-            data.responses,
+            data.prepared,
             question=question,
             waves=_asked(data, question, waves),
             items=_common_items(data, question, waves),
@@ -187,7 +213,7 @@ def _trend(name: str):
     def build(data, waves, options, sites):
         asked = _asked(data, question, waves)
         return tables.trend(
-            data.responses,
+            data.prepared,
             question=question,
             categories=categories,
             waves=asked,
@@ -396,7 +422,7 @@ def catalogue() -> dict[str, str]:
 
 def table(
     name: str,
-    data: SurveyData,
+    data: SurveyData | _Coded,
     *,
     waves: Sequence[int] | None = None,
     options: Options | None = None,
@@ -410,7 +436,7 @@ def table(
         raise AnalysisError(
             f"no table called {name!r}; {hint}fix: choose one of {', '.join(_CATALOGUE)}"
         )
-    return _titled(name, entry.build(data, waves, options or Options(), sites))
+    return _titled(name, entry.build(_Coded.of(data), waves, options or Options(), sites))
 
 
 def _titled(name: str, result: TableResult) -> TableResult:
@@ -424,7 +450,7 @@ def _titled(name: str, result: TableResult) -> TableResult:
 
 def figure_data(
     name: str,
-    data: SurveyData,
+    data: SurveyData | _Coded,
     *,
     waves: Sequence[int] | None = None,
     options: Options | None = None,
@@ -433,11 +459,11 @@ def figure_data(
     if name not in TRENDS:
         raise AnalysisError(f"no figure called {name!r}; fix: choose one of {', '.join(TRENDS)}")
     key = "progress-trend" if name == "progress" else name
-    return _titled(key, _trend(name)(data, waves, options or Options(), None))
+    return _titled(key, _trend(name)(_Coded.of(data), waves, options or Options(), None))
 
 
 def table_set(
-    data: SurveyData,
+    data: SurveyData | _Coded,
     *,
     waves: Sequence[int] | None = None,
     options: Options | None = None,
@@ -448,6 +474,7 @@ def table_set(
     A question not asked in the requested waves (Table IV in 2016, say) is left
     out rather than failing; trend tables need two waves and are left out for one.
     """
+    data = _Coded.of(data)
     results = []
     for name in TABLE_SET:
         entry = _CATALOGUE[name]
