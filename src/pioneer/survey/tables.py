@@ -1593,7 +1593,7 @@ def distribution(
     """Table V: % in each scale category (don't know included) by item and wave.
 
     Categories follow the scale order: ``categories=``, else the instrument's
-    scale, else the contract's scale for the known grids. The base of a wave is
+    scale, else the codes seen (sorted, with a note). The base of a wave is
     the respondents who answered at least one row of the grid (as the paper's
     bases); respondents in the base who skipped a row appear in an extra
     ``not_answered`` category so that each row adds to 100%.
