@@ -13,7 +13,9 @@ import pandas as pd
 import pytest
 
 from pioneer.survey.inference import (
+    chi_square_2x2,
     chi_square_test,
+    expected_2x2,
     difference_interval,
     equal_site_weights,
     mcnemar_exact,
@@ -74,6 +76,27 @@ def test_chi_square_matches_chisq_test(correct):
         assert result.df == row["df"]
         # R warns exactly when some expected count is below 5; our note flags the same tables.
         assert bool(result.note) == bool(row["r_warned"]), table_id
+
+
+def test_chi_square_2x2_matches_chisq_test_on_every_2x2_table_at_once():
+    cells = read("chisq_tables.csv")
+    expected = read("chisq.csv")
+    expected = expected[~expected["correct"]].set_index("table_id")
+    shapes = cells.groupby("table_id")[["row", "col"]].max()
+    ids = shapes.index[(shapes["row"] == 2) & (shapes["col"] == 2)]
+    assert len(ids) >= 7  # the 2 × 2 tables of make_expected.R
+    square = cells[cells["table_id"].isin(ids)].pivot_table(
+        index="table_id", columns=["row", "col"], values="count"
+    )
+    k1, n1 = square[(1, 1)], square[(1, 1)] + square[(1, 2)]
+    k2, n2 = square[(2, 1)], square[(2, 1)] + square[(2, 2)]
+    result = chi_square_2x2(k1.to_numpy(), n1.to_numpy(), k2.to_numpy(), n2.to_numpy())
+    np.testing.assert_allclose(result.statistic, expected.loc[ids, "statistic"], **TOL)
+    np.testing.assert_allclose(result.p_value, expected.loc[ids, "p_value"], **TOL)
+    # R's warning (some expected count below 5) matches the smallest expected count.
+    smallest = expected_2x2(k1, n1, k2, n2).min(axis=-1)
+    np.testing.assert_allclose(smallest, expected.loc[ids, "min_expected"], **TOL)
+    np.testing.assert_array_equal(smallest < 5, expected.loc[ids, "r_warned"])
 
 
 @pytest.mark.parametrize("correct", [False, True])

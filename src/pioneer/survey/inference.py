@@ -535,6 +535,52 @@ def chi_square_test(table, correction: bool = False) -> TestResult:
     )
 
 
+def expected_2x2(k1, n1, k2, n2) -> np.ndarray:
+    """Expected counts of the 2 × 2 tables group × (yes, no), one table per element.
+
+    Shape ``(..., 4)`` in the order (k1, n1 − k1, k2, n2 − k2): row total × column total /
+    grand total, as Pearson's test uses them.
+    """
+    k1, n1, k2, n2 = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in (k1, n1, k2, n2)))
+    total = n1 + n2
+    yes = (k1 + k2) / total
+    no = 1 - yes
+    return np.stack([n1 * yes, n1 * no, n2 * yes, n2 * no], axis=-1)
+
+
+def chi_square_2x2(k1, n1, k2, n2) -> TestResult:
+    """Pearson's chi-square (no continuity correction) for many 2 × 2 tables at once.
+
+    Each table is group × (yes, no) with ``k`` of ``n`` answering yes; the same statistic
+    and p-value as :func:`chi_square_test` on ``[[k1, n1 - k1], [k2, n2 - k2]]`` (and R's
+    ``chisq.test(..., correct = FALSE)``), computed as arrays. NaN where a table has an
+    empty row or column (no test); ``note`` lists those positions.
+    """
+    scalar = _is_scalar(k1, n1, k2, n2)
+    k1 = _counts(k1, "k1", "the number giving the answer in the first group")
+    n1 = _counts(n1, "n1", "the base of the first group")
+    k2 = _counts(k2, "k2", "the number giving the answer in the second group")
+    n2 = _counts(n2, "n2", "the base of the second group")
+    _numerator_within_base(k1, n1, "k1", "n1")
+    _numerator_within_base(k2, n2, "k2", "n2")
+    k1, n1, k2, n2 = np.broadcast_arrays(k1, n1, k2, n2)
+    observed = np.stack([k1, n1 - k1, k2, n2 - k2], axis=-1).astype(float)
+    expected = expected_2x2(k1, n1, k2, n2)
+    empty = (n1 == 0) | (n2 == 0) | (k1 + k2 == 0) | (k1 + k2 == n1 + n2)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        cells = (observed - expected) ** 2 / expected
+    statistic = cells[..., 0] + cells[..., 1] + cells[..., 2] + cells[..., 3]
+    statistic = np.where(empty, np.nan, statistic)
+    return TestResult(
+        test="Pearson chi-square",
+        statistic=_scalar_or_array(statistic, scalar),
+        df=1,
+        p_value=_scalar_or_array(stats.chi2.sf(statistic, 1), scalar),
+        note=_no_test_note(empty, "a row or column of the table has no counts"),
+        z=None,
+    )
+
+
 def mcnemar_test(b, c, correction: bool = True) -> TestResult:
     """McNemar's test of change for the same informants answering in two waves.
 

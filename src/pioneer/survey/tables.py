@@ -1899,31 +1899,14 @@ def trend(
         people = prep.people.loc[grid.in_base]
         groups = _groups(by, people["site"].unique()) if by == "site" else _groups(by, ())
         tables_, tests_, bases_ = [], [], []
-        if not _weighted(opts):  # every group's counts and pairs in one pass over the answers
-            base_counts = _count(_people_dims(prep, np.flatnonzero(grid.in_base), "wave", by))
-            hit_counts = _count(_dims(hits, "item", "wave", by))
-            paired_by = _paired_counts(hits, grid, by=by)
+        if not _weighted(opts):  # every group's table and tests in one pass over the answers
+            split = [g for g in groups if g != "All"]
+            table, tests, base = _trend_split(grid, hits, cells, by, split, wave_list, opts)
+            tables_.append(table)
+            tests_.append(tests)
+            bases_.append(base)
+            groups = ["All"]
         for group in groups:
-            if group != "All" and not _weighted(opts):
-                wave_base = base_counts[base_counts[by] == group].set_index("wave")["n"]
-                counts = hit_counts.loc[hit_counts[by] == group, ["item", "wave", "n"]]
-                table = _trend_table(cells, counts, wave_base, grid, opts)
-                tests = _tests_of_change(paired_by.get(group, {}), table, grid, opts)
-                table.insert(3, by, group)
-                tests.insert(2, by, group)
-                base = pd.DataFrame(
-                    {
-                        "wave": pd.Series(wave_list, dtype="int64"),
-                        by: group,
-                        "base": pd.Series(
-                            [int(wave_base.get(w, 0)) for w in wave_list], dtype="int64"
-                        ),
-                    }
-                )
-                tables_.append(table)
-                tests_.append(tests)
-                bases_.append(base)
-                continue
             if group == "All":
                 part_grid, part_hits = grid, hits
             else:
@@ -2002,6 +1985,55 @@ def _trend_part(
     """The figure table and the tests of change for the respondents of ``grid`` and ``hits``."""
     table = _trend_figure(grid, hits, cells, opts)
     return table, _tests_of_change(_paired_counts(hits, grid), table, grid, opts)
+
+
+def _trend_split(
+    grid: _Grid,
+    hits: _Coded,
+    cells: pd.DataFrame,
+    by: str,
+    groups: list[str],
+    wave_list: tuple[int, ...],
+    opts: _Options,
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """The unweighted figure table, tests and bases of every group of ``by`` at once.
+
+    Rows come group by group in ``groups`` order, each as :func:`_trend_part` would give
+    it for that group alone (with the ``by`` column inserted).
+    """
+    prep = grid.answers.prep
+    base_counts = _count(_people_dims(prep, np.flatnonzero(grid.in_base), "wave", by), "base")
+    hit_counts = _count(_dims(hits, "item", "wave", by))
+    paired_by = _paired_counts(hits, grid, by=by)
+    n_cells = len(cells)
+    split_cells = pd.DataFrame(
+        {
+            "item": np.tile(cells["item"].to_numpy(object), len(groups)),
+            "wave": np.tile(cells["wave"].to_numpy(np.int64), len(groups)),
+            by: np.repeat(np.asarray(groups, dtype=object), n_cells),
+        }
+    )
+    keys = ["item", "wave", by]
+    counts = _typed(split_cells, keys).merge(_typed(hit_counts, keys), how="left")
+    counts = counts.merge(_typed(base_counts, ["wave", by]), how="left", on=["wave", by])
+    counts = counts.fillna({"n": 0, "base": 0})
+    table = _summarise_counts(counts, keys, split_cells, opts)
+    table.insert(1, "item_label", table["item"].map(grid.labels).astype("string"))
+    table = _finish_types(
+        table.loc[:, ["item", "item_label", "wave", by, *_STATS]], ("n", "base"), _DEPENDENT
+    )
+    tests = _tests_of_change(paired_by, table, grid, opts, by=by)
+    bases = pd.DataFrame(
+        {
+            "wave": np.tile(np.asarray(wave_list, dtype=np.int64), len(groups)),
+            by: np.repeat(np.asarray(groups, dtype=object), len(wave_list)),
+        }
+    )
+    bases = _typed(bases, ["wave", by]).merge(
+        _typed(base_counts, ["wave", by]), how="left", on=["wave", by]
+    )
+    bases["base"] = bases["base"].fillna(0).astype("int64")
+    return table, tests, bases
 
 
 def _trend_figure(grid: _Grid, hits: _Coded, cells: pd.DataFrame, opts: _Options) -> pd.DataFrame:
@@ -2091,23 +2123,6 @@ def _comparisons(waves: tuple[int, ...]) -> list[tuple[str, int, int]]:
     return pairs
 
 
-def _chi_square(k1: int, n1: int, k2: int, n2: int) -> Any:
-    """Pearson chi-square on the 2 × 2 table wave × (in categories, not)."""
-    if k1 + k2 == 0 or k1 + k2 == n1 + n2:
-        return inference.TestResult(
-            test="Pearson chi-square",
-            statistic=float("nan"),
-            df=1,
-            p_value=float("nan"),
-            note="no test: every respondent answered alike in both waves",
-        )
-    return inference.chi_square_test(np.array([[k1, n1 - k1], [k2, n2 - k2]]))
-
-
-def _num(value: object) -> float:
-    return float("nan") if value is None else float(value)
-
-
 def _paired_counts(hits: _Coded, grid: _Grid, by: str | None = None) -> dict:
     """For each item and pair of waves it was asked in: (pairs, a1, a2, only_from, only_to).
 
@@ -2175,111 +2190,180 @@ def _paired_counts(hits: _Coded, grid: _Grid, by: str | None = None) -> dict:
 
 
 def _tests_of_change(
-    paired_counts: dict[tuple[str, int, int], tuple[int, int, int, int, int]],
+    paired_counts: dict,
     table: pd.DataFrame,
     grid: _Grid,
     opts: _Options,
+    by: str | None = None,
 ) -> pd.DataFrame:
+    """The tests-of-change rows of a trend table, computed as arrays.
+
+    For each item and comparison, in that order: the two-proportion z and Pearson
+    chi-square rows (independent samples, when both waves have a base), then the McNemar
+    row (paired, when some informant is in the base of both waves). With ``by``, ``table``
+    holds several groups (column ``by``), ``paired_counts`` is keyed by group first, and
+    the rows come group by group with the ``by`` column third.
+    """
+    group_col = table[by].astype(object).tolist() if by else [None] * len(table)
     counts = {
-        (str(r.item), int(r.wave)): (int(r.n), int(r.base))
-        for r in table.loc[:, ["item", "wave", "n", "base"]].itertuples(index=False)
+        (g, str(i), int(w)): (int(n), int(b))
+        for g, i, w, n, b in zip(
+            group_col, table["item"], table["wave"], table["n"], table["base"], strict=True
+        )
     }
-    rows: list[dict[str, object]] = []
-    for code in grid.codes:
-        for comparison, w1, w2 in _comparisons(grid.asked[code]):
-            k1, n1 = counts[(code, w1)]
-            k2, n2 = counts[(code, w2)]
-            common = {
-                "item": code,
-                "item_label": grid.labels[code],
-                "comparison": comparison,
-                "wave_from": w1,
-                "wave_to": w2,
-            }
-            p1 = 100.0 * k1 / n1 if n1 else float("nan")
-            p2 = 100.0 * k2 / n2 if n2 else float("nan")
-            if n1 and n2:
-                # difference_interval gives k1/n1 - k2/n2: pass the later wave first.
-                *_, lower, upper = inference.difference_interval(k2, n2, k1, n1, opts.confidence)
-                diff = {
-                    "difference": p2 - p1,
-                    "diff_lower": 100.0 * _num(lower),
-                    "diff_upper": 100.0 * _num(upper),
-                }
-                results = [
-                    # Later wave first, so that z > 0 means an increase (as McNemar's z).
-                    inference.two_proportion_test(k2, n2, k1, n1),
-                    _chi_square(k1, n1, k2, n2),
-                ]
-            else:
-                diff = {
-                    "difference": float("nan"),
-                    "diff_lower": float("nan"),
-                    "diff_upper": float("nan"),
-                }
-                results = []
-            for result in results:
-                rows.append(
-                    {
-                        **common,
-                        "design": "independent",
-                        "test": str(result.test),
-                        "n_from": k1,
-                        "base_from": n1,
-                        "n_to": k2,
-                        "base_to": n2,
-                        "percent_from": p1,
-                        "percent_to": p2,
-                        **diff,
-                        "statistic": _num(result.statistic),
-                        "z": _num(result.z),
-                        "df": _num(result.df),
-                        "p_value": _num(result.p_value),
-                        "note": result.note or "",
-                    }
+    groups = list(dict.fromkeys(group_col)) if by else [None]
+    slots = []
+    paired = []
+    for group in groups:
+        pairs_of = paired_counts.get(group, {}) if by else paired_counts
+        for code in grid.codes:
+            for comparison, w1, w2 in _comparisons(grid.asked[code]):
+                slots.append(
+                    (group, code, comparison, w1, w2, *counts[(group, code, w1)])
+                    + counts[(group, code, w2)]
                 )
-            pairs, a1, a2, only_from, only_to = paired_counts.get((code, w1, w2), (0,) * 5)
-            if pairs == 0:
-                continue
-            discordant = only_from + only_to
-            if discordant < _EXACT_BELOW:
-                result = inference.mcnemar_exact(only_from, only_to)
-                note = f"exact binomial test: fewer than {_EXACT_BELOW} discordant pairs"
-            else:
-                result = inference.mcnemar_test(only_from, only_to)
-                note = ""
-            if result.note:
-                note = f"{note}; {result.note}" if note else str(result.note)
-            rows.append(
-                {
-                    **common,
-                    "design": "paired",
-                    "test": str(result.test),
-                    "n_from": a1,
-                    "base_from": pairs,
-                    "n_to": a2,
-                    "base_to": pairs,
-                    "only_from": only_from,
-                    "only_to": only_to,
-                    "percent_from": 100.0 * a1 / pairs,
-                    "percent_to": 100.0 * a2 / pairs,
-                    "difference": 100.0 * (a2 - a1) / pairs,
-                    "diff_lower": float("nan"),
-                    "diff_upper": float("nan"),
-                    "statistic": _num(result.statistic),
-                    "z": _num(result.z),
-                    "df": _num(result.df),
-                    "p_value": _num(result.p_value),
-                    "note": note,
-                }
+                paired.append(pairs_of.get((code, w1, w2), (0,) * 5))
+    columns = ["group", "item", "comparison", "wave_from", "wave_to", "k1", "n1", "k2", "n2"]
+    slot = pd.DataFrame(slots, columns=columns)
+    if slot.empty:
+        return _test_frame(pd.DataFrame(columns=list(_TEST_COLUMNS)), by)
+    slot["item_label"] = slot["item"].map(grid.labels)
+    keys = ["item", "item_label", "comparison", "wave_from", "wave_to"]
+    if by:
+        slot[by] = slot["group"]
+        keys.insert(2, by)
+    k1, n1, k2, n2 = (slot[c].to_numpy(np.int64) for c in ("k1", "n1", "k2", "n2"))
+    parts = [
+        _independent_rows(slot, keys, k1, n1, k2, n2, opts),
+        _paired_rows(slot, keys, np.asarray(paired, dtype=np.int64).reshape(-1, 5)),
+    ]
+    parts = [p for p in parts if len(p)]
+    if not parts:
+        return _test_frame(pd.DataFrame(columns=list(_TEST_COLUMNS)), by)
+    tests = pd.concat(parts, ignore_index=True)
+    tests = tests.sort_values(["_slot", "_order"], kind="stable").reset_index(drop=True)
+    return _test_frame(tests, by)
+
+
+def _independent_rows(slot, keys, k1, n1, k2, n2, opts: _Options) -> pd.DataFrame:
+    """Two-proportion z and chi-square rows for the slots where both waves have a base."""
+    use = (n1 > 0) & (n2 > 0)
+    at = np.flatnonzero(use)
+    if not len(at):
+        return pd.DataFrame()
+    k1, n1, k2, n2 = k1[at], n1[at], k2[at], n2[at]
+    p1, p2 = 100.0 * k1 / n1, 100.0 * k2 / n2
+    # difference_interval gives k1/n1 - k2/n2: pass the later wave first, so that a positive
+    # difference (and z) means an increase, as McNemar's z does.
+    _, lower, upper = inference.difference_interval(k2, n2, k1, n1, opts.confidence)
+    z_test = inference.two_proportion_test(k2, n2, k1, n1)
+    chi = inference.chi_square_2x2(k1, n1, k2, n2)
+    alike = (k1 + k2 == 0) | (k1 + k2 == n1 + n2)
+    expected = inference.expected_2x2(k1, n1, k2, n2)
+    small = (expected < 5).sum(axis=-1)
+    smallest = expected.min(axis=-1)
+    chi_notes = np.where(
+        alike,
+        "no test: every respondent answered alike in both waves",
+        [
+            (
+                f"{s} of 4 expected counts are below 5 (smallest {m:.2f}); the chi-square "
+                "approximation may be poor"
             )
-    tests = pd.DataFrame(rows, columns=list(_TEST_COLUMNS))
-    for column in ("item", "item_label", "comparison", "design", "test", "note"):
+            if s
+            else ""
+            for s, m in zip(small.tolist(), smallest.tolist(), strict=True)
+        ],
+    )
+    z_notes = np.where(alike, "no test: both groups answered all yes or all no", "")
+    common = (
+        slot.loc[at, keys]
+        .reset_index(drop=True)
+        .assign(
+            design="independent",
+            n_from=k1,
+            base_from=n1,
+            n_to=k2,
+            base_to=n2,
+            percent_from=p1,
+            percent_to=p2,
+            difference=p2 - p1,
+            diff_lower=100.0 * lower,
+            diff_upper=100.0 * upper,
+            df=1.0,
+            _slot=at,
+        )
+    )
+    z_rows = common.assign(
+        test=z_test.test,
+        statistic=z_test.statistic,
+        z=z_test.z,
+        p_value=z_test.p_value,
+        note=z_notes,
+        _order=0,
+    )
+    chi_rows = common.assign(
+        test=chi.test,
+        statistic=chi.statistic,
+        z=np.nan,
+        p_value=chi.p_value,
+        note=chi_notes,
+        _order=1,
+    )
+    return pd.concat([z_rows, chi_rows], ignore_index=True)
+
+
+def _paired_rows(slot, keys, paired: np.ndarray) -> pd.DataFrame:
+    """McNemar rows (exact below ``_EXACT_BELOW`` discordant pairs) where pairs exist."""
+    at = np.flatnonzero(paired[:, 0] > 0)
+    if not len(at):
+        return pd.DataFrame()
+    pairs, a1, a2, only_from, only_to = (paired[at, i] for i in range(5))
+    exact = (only_from + only_to) < _EXACT_BELOW
+    none = (only_from + only_to) == 0
+    approx = inference.mcnemar_test(only_from, only_to)
+    binom = inference.mcnemar_exact(only_from, only_to)
+    exact_note = f"exact binomial test: fewer than {_EXACT_BELOW} discordant pairs"
+    no_change = "no test: no informant changed answer (b + c = 0)"
+    notes = np.where(exact, np.where(none, f"{exact_note}; {no_change}", exact_note), "")
+    return (
+        slot.loc[at, keys]
+        .reset_index(drop=True)
+        .assign(
+            design="paired",
+            test=np.where(exact, binom.test, approx.test),
+            n_from=a1,
+            base_from=pairs,
+            n_to=a2,
+            base_to=pairs,
+            only_from=only_from,
+            only_to=only_to,
+            percent_from=100.0 * a1 / pairs,
+            percent_to=100.0 * a2 / pairs,
+            difference=100.0 * (a2 - a1) / pairs,
+            diff_lower=np.nan,
+            diff_upper=np.nan,
+            statistic=np.where(exact, binom.statistic, approx.statistic),
+            z=np.where(exact, np.nan, approx.z),
+            df=np.where(exact, np.nan, 1.0),
+            p_value=np.where(exact, binom.p_value, approx.p_value),
+            note=notes,
+            _slot=at,
+            _order=2,
+        )
+    )
+
+
+def _test_frame(tests: pd.DataFrame, by: str | None = None) -> pd.DataFrame:
+    """A tests-of-change frame with its column types (``by`` third when given)."""
+    columns = list(_TEST_COLUMNS)
+    if by:
+        columns.insert(2, by)
+    tests = tests.reindex(columns=columns)
+    for column in ("item", "item_label", "comparison", "design", "test", "note", by):
+        if column is None:
+            continue
         tests[column] = tests[column].astype("string")
     for column in ("wave_from", "wave_to"):
         tests[column] = tests[column].astype("int64")
-    return _finish_types(
-        tests,
-        _TEST_COUNTS,
-        _TEST_FLOATS,
-    )
+    return _finish_types(tests, _TEST_COUNTS, _TEST_FLOATS)
