@@ -1,0 +1,1 @@
+"""Impact evaluation: Pioneer areas against comparison areas (see ``docs/impact/``)."""
