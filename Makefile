@@ -31,7 +31,13 @@ format: $(STAMP) ## Rewrite the code in the house format
 	$(BIN)/ruff check --fix src tests bench
 	$(BIN)/ruff format src tests bench
 
-bench: $(STAMP) ## Run the benchmarks and print their ratios (see docs/performance.md)
+BENCH_STAMP := $(VENV)/.installed-bench
+
+$(BENCH_STAMP): $(STAMP)
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev,bench]'
+	touch $(BENCH_STAMP)
+
+bench: $(BENCH_STAMP) ## Run the benchmarks and print their ratios (see docs/performance.md)
 	$(BIN)/python bench/bench_tabulate.py
 
 clean: ## Remove the virtual environment and outputs
