@@ -33,6 +33,7 @@ import pandas as pd
 from scipy import stats
 
 from pioneer.errors import AnalysisError
+from pioneer.indicators.statistics import limit_columns
 
 __all__ = [
     "DEFAULT_LEVELS",
@@ -58,13 +59,9 @@ WITHIN = "Within limits"
 
 
 def limit_column_names(confidence: float) -> tuple[str, str]:
-    """``("lower_95", "upper_95")`` for 0.95; ``lower_99_8`` for 0.998 (the contract's rule).
-
-    The percentage with "." turned into "_" and a trailing ".0" dropped; restated here from
-    the indicators contract (``pioneer.indicators.statistics.limit_columns``).
-    """
-    text = f"{round(confidence * 100, 6):g}".replace(".", "_")
-    return f"lower_{text}", f"upper_{text}"
+    """``("lower_95", "upper_95")`` for 0.95, ``lower_99_8`` for 0.998: the contract's names
+    (:func:`pioneer.indicators.statistics.limit_columns`)."""
+    return limit_columns(confidence)
 
 
 def confidence_levels(confidence: float | Sequence[float]) -> tuple[float, ...]:

@@ -46,6 +46,8 @@ __all__ = [
 ]
 
 ENGLAND_CODE = "E92000001"
+#: How England appears in the frame: its GSS code, or the England comparator's id.
+ENGLAND_CODES: tuple[str, ...] = (ENGLAND_CODE, "england")
 #: The benchmark outcomes, in the order a legend lists them.
 COMPARISONS: tuple[str, ...] = ("Better", "Similar", "Worse", "Higher", "Lower", "Not compared")
 #: Fingertips' colours for each outcome (fingertipscharts' ``scale_fill_phe`` palette): green
@@ -62,7 +64,6 @@ COMPARISON_COLOURS: dict[str, str] = {
 NOT_COMPARED = "Not compared"
 #: Columns every view needs from the indicator frame.
 _FRAME_COLUMNS = ("indicator_id", "area_code", "area_name", "area_type", "period", "year", "value")
-_LIMITS = {0.95: ("lower_95", "upper_95"), 0.998: ("lower_99_8", "upper_99_8")}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -169,8 +170,10 @@ def _text(frame: pd.DataFrame, name: str) -> pd.Series:
     return pd.Series("", index=frame.index, dtype=str)
 
 
-def _level_columns(confidence: float) -> tuple[str, str]:
-    return _LIMITS.get(confidence) or funnel.limit_column_names(confidence)
+def _is_england(rows: pd.DataFrame) -> pd.Series:
+    return rows["area_code"].astype(str).isin(ENGLAND_CODES) | (
+        rows["area_type"].astype(str) == "England"
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -181,7 +184,7 @@ def trend_view(
     data: pd.DataFrame,
     indicator: Indicator,
     area_code: str,
-    comparators: Sequence[str] = (ENGLAND_CODE,),
+    comparators: Sequence[str] | None = None,
     *,
     benchmark: str | None = None,
     confidence: float = 0.95,
@@ -191,8 +194,10 @@ def trend_view(
     """A site's (or any area's) values over periods beside its comparators.
 
     ``area_code`` is the site's area code in ``data`` (a Pioneer site's registry id for rows
-    from ``site_values``); ``comparators`` are area codes of comparator rows (England's GSS
-    code, a region, a comparator group's id). Each site point is compared with
+    from ``site_values``); ``comparators`` are area codes of comparator rows (a comparator's
+    id from ``comparator_values`` such as ``england``, or a published area's GSS code); by
+    default England (``england`` or E92000001, whichever the frame has). Each site point is
+    compared with
     ``benchmark`` (default: the first comparator) in the same period at ``confidence``: by the
     Fingertips rule where the site has limits at that level, else by the publisher's own
     comparison (``fingertips_comparison``) when the benchmark is England, else ``Not
@@ -202,6 +207,9 @@ def trend_view(
     """
     what = f"trend chart of {indicator.id}"
     rows = _indicator_rows(data, indicator, sex, age, what)
+    if comparators is None:
+        present = set(rows["area_code"].astype(str))
+        comparators = [c for c in ENGLAND_CODES if c in present][:1]
     comparators = [str(c) for c in comparators]
     if str(area_code) in comparators:
         raise AnalysisError(f"{what}: {area_code!r} is both the site and a comparator")
@@ -223,7 +231,7 @@ def trend_view(
             f"{first['period']!r}; filter the frame to one sex and age group first"
         )
 
-    lower_name, upper_name = _level_columns(confidence)
+    lower_name, upper_name = funnel.limit_column_names(confidence)
     out = pd.DataFrame(
         {
             "indicator_id": indicator.id,
@@ -242,6 +250,7 @@ def trend_view(
         out[column] = _column(frame, column)
     bench_value = pd.Series(np.nan, index=out.index, dtype=float)
     bench_name = ""
+    bench_is_england = bench_rows is not None and bool(_is_england(bench_rows).all())
     if bench_rows is not None:
         bench_name = str(bench_rows["area_name"].iloc[0])
         by_period = dict(
@@ -266,7 +275,7 @@ def trend_view(
         elif has_limits and result != NOT_COMPARED:
             comparison.append(result)
             source.append("computed")
-        elif benchmark == ENGLAND_CODE and published.iloc[i] in COMPARISON_COLOURS:
+        elif bench_is_england and published.iloc[i] in COMPARISON_COLOURS:
             comparison.append(published.iloc[i])
             source.append("published")
         else:
@@ -747,10 +756,7 @@ def _funnel_target(
             raise AnalysisError(f"{what}: the target must be positive; got {target!r}")
         return float(target), f"{target:g} (given)"
     if target == "england":
-        england = rows[
-            (rows["area_code"].astype(str) == ENGLAND_CODE)
-            | (rows["area_type"].astype(str) == "England")
-        ]
+        england = rows[_is_england(rows)]
         values = _column(england, "value").dropna()
         if values.empty:
             raise AnalysisError(
