@@ -29,7 +29,7 @@ from pathlib import Path
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.chart import BarChart, LineChart, Reference, Series
-from openpyxl.chart.data_source import StrRef
+from openpyxl.chart.data_source import AxDataSource, StrRef
 from openpyxl.chart.series import SeriesLabel
 from openpyxl.formatting.rule import FormulaRule
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
@@ -564,14 +564,7 @@ def _add_charts(sheet: Worksheet, content: WorkbookContent, layout: _Layout) -> 
         series = Series(values)
         series.tx = SeriesLabel(strRef=StrRef(label))
         bar.series.append(series)
-    bar.set_categories(
-        Reference(
-            sheet.parent[SELECTED],
-            min_col=2,
-            min_row=layout.summary_first,
-            max_row=layout.summary_last,
-        )
-    )
+    _text_categories(bar, 2, layout.summary_first, layout.summary_last)
     _finish_chart(bar)
     sheet.add_chart(bar, f"A{anchor_row}")
     for number, (_indicator_id, title, unit, first, last) in enumerate(layout.blocks, start=1):
@@ -587,11 +580,17 @@ def _add_charts(sheet: Worksheet, content: WorkbookContent, layout: _Layout) -> 
             series.marker.symbol = "circle"
             series.smooth = False
             line.series.append(series)
-        line.set_categories(
-            Reference(sheet.parent[SELECTED], min_col=3, min_row=first, max_row=last)
-        )
+        _text_categories(line, 3, first, last)
         _finish_chart(line)
         sheet.add_chart(line, f"A{anchor_row + 18 * number}")
+
+
+def _text_categories(chart: BarChart | LineChart, column: int, first: int, last: int) -> None:
+    """Category labels read as text (periods, indicator names) from the selected sheet."""
+    letter = get_column_letter(column)
+    ref = f"{quote_sheetname(SELECTED)}!${letter}${first}:${letter}${last}"
+    for series in chart.series:
+        series.cat = AxDataSource(strRef=StrRef(ref))
 
 
 def _finish_chart(chart: BarChart | LineChart) -> None:
