@@ -36,31 +36,14 @@ import numpy as np
 import pandas as pd
 
 from pioneer.errors import AnalysisError
+from pioneer.indicators import catalogue as catalogue_module
+from pioneer.indicators.ingest import INDICATOR_COLUMNS
 
 if TYPE_CHECKING:
+    from pioneer.indicators.catalogue import Catalogue, Indicator
     from pioneer.programme import Programme
 
-# The indicator frame's columns (the contract's order; ``pioneer.indicators.ingest``
-# defines the same tuple as INDICATOR_COLUMNS).
-COLUMNS = (
-    "indicator_id",
-    "area_code",
-    "area_name",
-    "area_type",
-    "period",
-    "year",
-    "sex",
-    "age",
-    "numerator",
-    "denominator",
-    "value",
-    "lower_95",
-    "upper_95",
-    "lower_99_8",
-    "upper_99_8",
-    "fingertips_comparison",
-    "approximation",
-)
+COLUMNS = INDICATOR_COLUMNS
 LIMITS = ("lower_95", "upper_95", "lower_99_8", "upper_99_8")
 KEYS = ("indicator_id", "period", "year", "sex", "age")
 ENGLAND = "E92000001"
@@ -164,14 +147,12 @@ def _meta_of(indicator: Any) -> _Meta:
     )
 
 
-def _metas(data: pd.DataFrame, indicator: Any, catalogue: Any) -> list[_Meta]:
+def _metas(data: pd.DataFrame, indicator: Any, catalogue: Catalogue | None) -> list[_Meta]:
     """The indicators to work on: one given (object or id), or every one in ``data``."""
     if indicator is not None and not isinstance(indicator, str):
         return [_meta_of(indicator)]
     ids = [indicator] if isinstance(indicator, str) else sorted(data["indicator_id"].unique())
     if catalogue is None:
-        from pioneer.indicators import catalogue as catalogue_module
-
         catalogue = catalogue_module.load()
     return [_meta_of(catalogue.get(i)) for i in ids]
 
@@ -268,10 +249,10 @@ def _published_equivalent(members: pd.DataFrame) -> list[str]:
 class _Context:
     """What every aggregation of one indicator needs, prepared once."""
 
-    rows: pd.DataFrame
     meta: _Meta
     pops: _Populations
     names: dict[str, str]
+    by_area: dict[str, list[dict[str, Any]]]
 
 
 def _context(data: pd.DataFrame, meta: _Meta, pops: _Populations) -> _Context:
@@ -279,7 +260,14 @@ def _context(data: pd.DataFrame, meta: _Meta, pops: _Populations) -> _Context:
     geography = _geography()
     names = dict(zip(geography["area_code"], geography["area_name"], strict=True))
     names.update(dict(zip(rows["area_code"], rows["area_name"], strict=False)))
-    return _Context(rows, meta, pops, names)
+    by_area: dict[str, list[dict[str, Any]]] = {}
+    for record in rows[list(COLUMNS)].to_dict("records"):
+        by_area.setdefault(record["area_code"], []).append(record)
+    return _Context(meta, pops, names, by_area)
+
+
+def _missing(number: object) -> bool:
+    return number is None or (isinstance(number, float) and math.isnan(number))
 
 
 def _aggregate(
@@ -292,81 +280,89 @@ def _aggregate(
     published: Sequence[str] = (),
 ) -> pd.DataFrame:
     """One indicator's rows for a group of districts (``members``: area_code, share)."""
-    rows, meta = context.rows, context.meta
-    share = dict(zip(members["area_code"], members["share"], strict=True))
-    member_rows = rows[rows["area_code"].isin(share.keys())]
-    published_rows = rows[rows["area_code"].isin(published) & rows["value"].notna()]
-    rank = {c: i for i, c in enumerate(published)}
-    chosen = {}
-    for row in published_rows.to_dict("records"):
-        key = tuple(row[k] for k in KEYS)
-        if key not in chosen or rank[row["area_code"]] < rank[chosen[key]["area_code"]]:
-            chosen[key] = row
+    share = dict(zip(members["area_code"], members["share"].astype(float), strict=True))
+    chosen: dict[tuple[Any, ...], dict[str, Any]] = {}
+    for area in reversed(list(published)):  # the first code given wins
+        for record in context.by_area.get(area, []):
+            if not _missing(record["value"]):
+                chosen[tuple(record[k] for k in KEYS)] = record
+    groups: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
+    for area in share:
+        for record in context.by_area.get(area, []):
+            groups.setdefault(tuple(record[k] for k in KEYS), []).append(record)
     out: list[dict[str, object]] = []
-    exact: list[pd.DataFrame] = []
-    for key, group in member_rows.groupby(list(KEYS), sort=True):
+    exact: list[dict[str, object]] = []
+    for key in sorted(groups, key=lambda k: (k[0], k[2], k[1], k[3], k[4])):
+        group = groups[key]
         base: dict[str, object] = dict(zip(KEYS, key, strict=True))
         base.update(area_code=code, area_name=name, area_type=area_type)
         if key in chosen:
             row = chosen[key]
             copied = {c: row[c] for c in ("numerator", "denominator", "value", *LIMITS)}
             fingertips = row["fingertips_comparison"]
-            out.append({**base, **copied, "fingertips_comparison": fingertips})
+            out.append({**base, **copied, "fingertips_comparison": fingertips, "approximation": ""})
             continue
-        counted = group["numerator"].notna() & group["denominator"].notna()
         if (
-            meta.statistic in EXACT_STATISTICS
-            and set(group["area_code"]) == set(share)
-            and bool(counted.all())
-            and all(share[c] == 1 for c in group["area_code"])
+            context.meta.statistic in EXACT_STATISTICS
+            and len({r["area_code"] for r in group}) == len(share)
+            and all(share[r["area_code"]] == 1 for r in group)
+            and not any(_missing(r["numerator"]) or _missing(r["denominator"]) for r in group)
         ):
-            exact.append(group.assign(_order=len(out)))
+            for record in group:
+                exact.append(
+                    {
+                        "_order": len(out),
+                        "numerator": record["numerator"],
+                        "denominator": record["denominator"],
+                    }
+                )
             out.append(base)
             continue
         out.append({**base, **_weighted(group, share, context, base)})
     frame = pd.DataFrame(out, columns=list(COLUMNS))
     if exact:
-        frame = _fill_exact(frame, pd.concat(exact, ignore_index=True), meta)
+        frame = _fill_exact(frame, pd.DataFrame(exact), context.meta)
     return frame
 
 
 def _weighted(
-    group: pd.DataFrame,
+    group: list[dict[str, Any]],
     share: dict[str, float],
     context: _Context,
     base: dict[str, object],
 ) -> dict[str, object]:
     names = context.names
-    valued = group[group["value"].notna()]
-    no_row = set(share) - set(group["area_code"])
-    no_value = set(group["area_code"]) - set(valued["area_code"])
-    without = [names.get(c, c) for c in sorted(no_row | no_value)]
-    if not valued.empty and valued["denominator"].notna().all():
-        weights = dict(zip(valued["area_code"], valued["denominator"].astype(float), strict=True))
+    valued = [r for r in group if not _missing(r["value"])]
+    valued_codes = [r["area_code"] for r in valued]
+    no_value = set(share) - set(valued_codes)
+    without = [names.get(c, c) for c in sorted(no_value)]
+    if valued and not any(_missing(r["denominator"]) for r in valued):
+        weights = {r["area_code"]: float(r["denominator"]) for r in valued}
         kind, words = "denominator", "their published denominators"
     else:
         kind = "population"
         weights, words = context.pops.weights(
-            valued["area_code"], int(str(base["year"])), str(base["age"])
+            valued_codes, int(str(base["year"])), str(base["age"])
         )
-    codes = [c for c in valued["area_code"] if not math.isnan(weights.get(c, math.nan))]
-    no_weight = [names.get(c, c) for c in valued["area_code"] if c not in codes]
+    used = [r for r in valued if not math.isnan(weights.get(r["area_code"], math.nan))]
+    codes = [r["area_code"] for r in used]
+    no_weight = [names.get(c, c) for c in valued_codes if c not in set(codes)]
     n_total = len(share)
     blank: dict[str, object] = dict.fromkeys(
         ("numerator", "denominator", "value", *LIMITS), math.nan
     )
     blank["fingertips_comparison"] = ""
-    if not codes:
-        if valued.empty:
+    if not used:
+        if not valued:
             reason = "no value for " + (
                 without[0] if n_total == 1 else f"any of the {n_total} districts"
             )
         else:
             reason = f"no value: no population for {_names(no_weight)}"
         return {**blank, "approximation": reason}
-    used = valued.set_index("area_code").loc[codes, "value"].astype(float).to_numpy()
     w = np.array([weights[c] * share[c] for c in codes], dtype=float)
-    value = float(np.dot(w, used) / w.sum())
+    values = np.array([float(r["value"]) for r in used], dtype=float)
+    value = float(np.dot(w, values) / w.sum())
     of = f"{len(codes)} of {n_total}" if len(codes) < n_total else f"{n_total}"
     noun = "district's value" if n_total == 1 else "districts' values"
     text = f"{kind}-weighted mean of {of} {noun} ({words})"
@@ -434,12 +430,12 @@ def site_values(
     data: pd.DataFrame,
     programme: Programme,
     site_id: str | None = None,
-    indicator: Any = None,
+    indicator: Indicator | str | None = None,
     *,
     include_part: bool = True,
     prefer_published: bool = True,
     population: pd.DataFrame | None = None,
-    catalogue: Any = None,
+    catalogue: Catalogue | None = None,
 ) -> pd.DataFrame:
     """Indicator-frame rows for one Pioneer (or every site when ``site_id`` is None).
 
@@ -454,17 +450,18 @@ def site_values(
     pops = _population_index(population)
     site_ids = programme.site_ids if site_id is None else (site_id,)
     frames = []
-    for meta in _metas(data, indicator, catalogue):
-        context = _context(data, meta, pops)
-        for one in site_ids:
-            members = _site_members(programme, one, include_part)
-            published = _published_equivalent(members) if prefer_published else []
+    contexts = [_context(data, meta, pops) for meta in _metas(data, indicator, catalogue)]
+    for one in site_ids:
+        members = _site_members(programme, one, include_part)
+        published = _published_equivalent(members) if prefer_published else []
+        site_name = programme.site(one).name
+        for context in contexts:
             frames.append(
                 _aggregate(
                     context,
                     members,
                     code=one,
-                    name=programme.site(one).name,
+                    name=site_name,
                     area_type=SITE_TYPE,
                     published=published,
                 )
@@ -534,13 +531,13 @@ def comparators_for(
     group: Sequence[str] | None = None,
     group_name: str = "User-defined group",
     data: pd.DataFrame | None = None,
-    indicator: Any = None,
+    indicator: Indicator | str | None = None,
     k: int = 10,
     baseline_period: str | None = None,
     match_on: Sequence[str] = ("value", "population"),
     include_part: bool = True,
     population: pd.DataFrame | None = None,
-    catalogue: Any = None,
+    catalogue: Catalogue | None = None,
 ) -> tuple[Comparator, ...]:
     """The comparators of one site, in the order of ``kinds``.
 
@@ -716,14 +713,14 @@ def matched_comparator(
     data: pd.DataFrame,
     programme: Programme,
     site_id: str,
-    indicator: Any,
+    indicator: Indicator | str,
     *,
     k: int = 10,
     baseline_period: str | None = None,
     on: Sequence[str] = MATCH_FEATURES,
     include_part: bool = True,
     population: pd.DataFrame | None = None,
-    catalogue: Any = None,
+    catalogue: Catalogue | None = None,
 ) -> Comparator:
     """The ``k`` non-Pioneer districts nearest the site at baseline.
 
@@ -817,10 +814,10 @@ def matched_comparator(
 def comparator_values(
     data: pd.DataFrame,
     comparator: Comparator,
-    indicator: Any = None,
+    indicator: Indicator | str | None = None,
     *,
     population: pd.DataFrame | None = None,
-    catalogue: Any = None,
+    catalogue: Catalogue | None = None,
 ) -> pd.DataFrame:
     """Indicator-frame rows for a comparator (``area_code`` = the comparator's id).
 
