@@ -220,7 +220,7 @@ _MONTHS = "Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec"
 _PERIOD_PATTERNS: tuple[re.Pattern[str], ...] = (
     re.compile(r"(?P<y>\d{4})\Z"),
     re.compile(r"(?P<y>\d{4})/(?P<n>\d{2})\Z"),
-    re.compile(r"(?P<y>\d{4}) ?- ?(?P<e>\d{2}|\d{4})\Z"),
+    re.compile(r"(?P<y>\d{4}) - (?P<e>\d{2}|\d{4})\Z"),
     re.compile(r"(?P<y>\d{4})/(?P<n>\d{2}) ?- ?(?P<e>\d{2}|\d{4})/(?P<en>\d{2})\Z"),
     re.compile(r"(?P<y>\d{4})(?:/(?P<n>\d{2}))? Q[1-4]\Z"),
     re.compile(rf"(?:{_MONTHS})[a-z]* (?P<y>\d{{4}})\Z"),
@@ -243,8 +243,10 @@ def _period_year(period: object) -> int | None:
             return None
         if parts.get("e") is not None:
             end = int(parts["e"])
-            end = end if end >= 100 else year - year % 100 + end + (100 if end < year % 100 else 0)
-            if end <= year:
+            if end < 100:  # two digits: the next such year after the start
+                end += year - year % 100
+                end += 100 if end <= year else 0
+            if not 0 < end - year <= 20:
                 return None
             if parts.get("en") is not None and int(parts["en"]) != (end + 1) % 100:
                 return None
@@ -446,6 +448,15 @@ def _require(table: _Table, wanted: dict[str, tuple[str, ...]], problems: _Probl
             )
 
 
+def _lookup(keys: pd.Series, mapping: dict[str, str], default: str) -> pd.Series:
+    """Text looked up by key (``default`` for keys not in ``mapping``)."""
+    return pd.Series([mapping.get(k, default) for k in keys], index=keys.index, dtype="str")
+
+
+def _rows(count: int) -> str:
+    return f"{count} row" if count == 1 else f"{count} rows"
+
+
 def _listing(values: Sequence[str], limit: int = 8) -> str:
     shown = ", ".join(values[:limit])
     return shown + (f", … ({len(values)} in all)" if len(values) > limit else "")
@@ -520,8 +531,9 @@ class _Cells:
             bad,
             column,
             "not a period Pioneer can read",
-            expected="a year (2017), a financial year (2017/18) or pooled years (2015/16 - 17/18)",
-            fix="write the period as Fingertips does, e.g. 2017/18",
+            expected="a year (2017), a financial year (2017/18) or pooled years "
+            "(2015/16 - 17/18, 2014 - 16)",
+            fix="write the period as Fingertips does: financial years as 2017/18, not 2017-18",
         )
         return text, year.fillna(0).astype("int64")
 
@@ -825,7 +837,7 @@ def read_fingertips(
         has_category = category_text != ""
         if has_category.any():
             notes.append(
-                f"left out {int(has_category.sum())} rows of inequality breakdowns (a "
+                f"left out {_rows(int(has_category.sum()))} of inequality breakdowns (a "
                 "Category); pass categories=True to keep them"
             )
             cells.keep(~has_category)
@@ -857,6 +869,7 @@ def read_fingertips(
                 column=col["Indicator ID"],
                 fix="export one indicator per file, or add the others to the catalogue",
             )
+            problems.raise_if_any()
         mapped[:] = override.id
         known_ft = cat.by_fingertips_id(distinct[0]) if len(distinct) == 1 else None
         if known_ft is not None and known_ft.id != override.id:
@@ -872,7 +885,7 @@ def read_fingertips(
                 first = int(cells.rows[rows].iloc[0])
                 problems.add(
                     f"Fingertips indicator {fingertips_id} is not in the catalogue "
-                    f"({int(rows.sum())} rows)",
+                    f"({_rows(int(rows.sum()))})",
                     row=first,
                     column=col["Indicator ID"],
                     value=str(fingertips_id),
@@ -923,7 +936,7 @@ def read_fingertips(
         None,
         skip=unknown_type | (ft_types == ""),
     )
-    statistics = out["indicator_id"].map({i.id: i.statistic for i in cat}).fillna("")
+    statistics = _lookup(out["indicator_id"], {i.id: i.statistic for i in cat}, "")
     _check_proportions(cells, out, statistics, opt["count"])
     _check_limits(cells, out, {k: opt[k] for k in LIMIT_COLUMNS})
     key = [*KEY_COLUMNS, *(CATEGORY_COLUMNS if categories else ())]
@@ -1032,7 +1045,7 @@ def _read_tidy(
             rows = cells.rows[ids == name]
             hint = _suggestion(name, cat.ids)
             problems.add(
-                f"unknown indicator {name!r} ({len(rows)} rows){hint}",
+                f"unknown indicator {name!r} ({_rows(len(rows))}){hint}",
                 row=int(rows.iloc[0]),
                 column=id_col,
                 value=name,
@@ -1064,7 +1077,7 @@ def _read_tidy(
     ages = cells.text(opt["age"])
     if opt["age"] is not None:
         cells.blank(ages, opt["age"], "age", "give the age band, e.g. 'All ages' or '65+ yrs'")
-    default_age = ids.map({k: v.age for k, v in indicators.items()}).fillna("All ages")
+    default_age = _lookup(ids, {k: v.age for k, v in indicators.items()}, "All ages")
     out["age"] = ages.where(ages != "", default_age)
     out["numerator"] = cells.number(opt["numerator"], count=True, what="a count")
     out["denominator"] = cells.number(opt["denominator"], count=True, what="a count")
@@ -1075,7 +1088,7 @@ def _read_tidy(
     out["fingertips_comparison"] = _comparisons(comparison, notes)
     out["approximation"] = cells.text(opt["approximation"])
 
-    statistics = ids.map({k: v.statistic for k, v in indicators.items()}).fillna("")
+    statistics = _lookup(ids, {k: v.statistic for k, v in indicators.items()}, "")
     if opt["value"] is None and has_counts:
         computable = statistics.isin(("proportion", "crude_rate"))
         cannot = ~computable & (ids != "") & ids.isin(list(indicators))
@@ -1152,7 +1165,7 @@ def read_fingertips_extract(
         for title in sorted(set(titles[unknown])):
             rows = cells.rows[titles == title]
             problems.add(
-                f"the indicator title is not one Pioneer knows ({len(rows)} rows)",
+                f"the indicator title is not one Pioneer knows ({_rows(len(rows))})",
                 row=int(rows.iloc[0]),
                 column=col["indicator"],
                 value=title,
@@ -1167,7 +1180,7 @@ def read_fingertips_extract(
     out["area_type"] = _area_types_from_codes(out["area_code"])
     out["period"], out["year"] = cells.periods(col["period"])
     out["sex"] = cells.sexes(col["unit"])
-    out["age"] = ids.map({k: v.age for k, v in indicators.items()}).fillna("").astype("str")
+    out["age"] = _lookup(ids, {k: v.age for k, v in indicators.items()}, "")
     out["numerator"] = np.nan
     out["denominator"] = np.nan
     out["value"] = cells.number(col["value"], what="a rate")
@@ -1203,7 +1216,7 @@ def format_of(path: str | Path) -> str:
     text = _read_text(path)
     first = next(csv.reader(io.StringIO(text, newline="")), [])
     keys = {_key(c) for c in first}
-    if {"indicatorid", "areacode", "timeperiod", "value"} <= keys:
+    if "period" not in keys and len(keys & _FINGERTIPS_KEYS) >= 4 and "areacode" in keys:
         return "fingertips"
     if {"areacode", "period", "value", "indicator", "significance"} <= keys:
         return "extract"
@@ -1218,6 +1231,8 @@ def format_of(path: str | Path) -> str:
         fix="export the data from Fingertips, or write a tidy CSV with area_code and period",
     )
 
+
+_FINGERTIPS_KEYS = frozenset(_key(c) for c in FINGERTIPS_COLUMNS)
 
 _READERS: dict[str, Callable[..., pd.DataFrame]] = {
     "fingertips": read_fingertips,
