@@ -160,8 +160,11 @@ def _wilson(x: np.ndarray, n: np.ndarray, z: float) -> tuple[np.ndarray, np.ndar
 
 def _byars(x: np.ndarray, z: float) -> tuple[np.ndarray, np.ndarray]:
     with np.errstate(divide="ignore", invalid="ignore"):
-        lower = x * (1 - 1 / (9 * x) - z / (3 * np.sqrt(x))) ** 3
-        upper = (x + 1) * (1 - 1 / (9 * (x + 1)) + z / (3 * np.sqrt(x + 1))) ** 3
+        low = 1 - 1 / (9 * x) - z / (3 * np.sqrt(x))
+        next_count = x + 1
+        high = 1 - 1 / (9 * next_count) + z / (3 * np.sqrt(next_count))
+        lower = x * (low * low * low)  # cubes by multiplication: much faster than ** 3
+        upper = next_count * (high * high * high)
     # Byar's lower limit fails (goes negative) for tiny counts at high confidence.
     lower[~(lower >= 0) | (x == 0)] = np.nan
     return lower, upper
