@@ -321,6 +321,7 @@ def trend_view(
             "comparator_names": tuple(comparator_names),
             "benchmark": benchmark or "",
             "confidence": confidence,
+            "limit_columns": (lower_name, upper_name),
             "polarity": indicator.polarity,
             "unit": indicator.unit,
         },
