@@ -496,3 +496,47 @@ def test_array_helpers_check_their_input():
         st.wilson_limits([1, 5], [4, 4])
     with pytest.raises(AnalysisError, match="same length"):
         st.wilson_limits([1, 2], [4])
+
+
+def test_many_small_counts_take_the_shortcut_and_agree():
+    # Above 1000 counts the exact quantiles are computed once per distinct count.
+    counts = np.tile(np.arange(10.0), 150)
+    lower, upper = st.exact_poisson_limits(counts, 0.998)
+    one_lower, one_upper = st.exact_poisson_limits(np.arange(10.0), 0.998)
+    np.testing.assert_array_equal(lower.reshape(150, 10), np.tile(one_lower, (150, 1)))
+    np.testing.assert_array_equal(upper.reshape(150, 10), np.tile(one_upper, (150, 1)))
+
+
+def test_counts_given_as_text_digits_are_read_as_numbers():
+    frame = rates_frame().astype({"numerator": object})
+    frame["numerator"] = ["65", "9", "10", "0"]
+    expected = st.crude_rate(rates_frame())
+    pd.testing.assert_series_equal(st.crude_rate(frame)["upper_95"], expected["upper_95"])
+
+
+def test_more_checks_on_count_columns():
+    frame = rates_frame().assign(flag=True)
+    with pytest.raises(AnalysisError, match=r"'flag'.*true/false values"):
+        st.crude_rate(frame, numerator="flag")
+    frame = rates_frame().astype({"numerator": float})
+    frame.loc[[10, 11, 12, 13], "numerator"] = np.inf
+    with pytest.raises(AnalysisError, match=r"infinite values at rows 10, 11, 12 and 1 more"):
+        st.crude_rate(frame)
+    with pytest.raises(AnalysisError, match="group_by is empty"):
+        st.crude_rate(rates_frame(), group_by=[])
+    with pytest.raises(AnalysisError, match="must be the name of one column"):
+        st.crude_rate(rates_frame(), numerator=["numerator"])
+
+
+def test_missing_age_bands_and_an_empty_reference():
+    frame = dsr_frame()
+    frame.loc[4, "age_band"] = None
+    with pytest.raises(
+        AnalysisError, match=r"'age_band' \(the age band\) has missing values at row 4"
+    ):
+        st.dsr(frame, group_by="area_code")
+    reference = pd.DataFrame({"age_band": ["0-4"], "numerator": [1], "denominator": [10]})
+    with pytest.raises(AnalysisError, match="reference frame has no rows"):
+        st.smr(frame, reference=reference.iloc[:0])
+    with pytest.raises(AnalysisError, match=r"'age_band' \(the age band\) has missing values"):
+        st.smr(frame, reference=reference)

@@ -241,7 +241,7 @@ def byars_limits(x, confidence: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
     """Byar's approximate limits for a Poisson count ``x`` (in events, not a rate).
 
     Breslow, N.E. & Day, N.E. (1987) *Statistical Methods in Cancer Research, vol. II: The
-    Design and Analysis of Cohort Studies*, IARC Scientific Publications 82, p. 69. Accurate
+    Design and Analysis of Cohort Studies*, IARC Scientific Publications 82. Accurate
     from about 10 events; below that use :func:`exact_poisson_limits` (or
     :func:`poisson_limits`, which switches). Where the formula gives a negative lower limit
     (0 events, or 1–2 events at 99.8%) the lower limit is NaN, as in PHEindicatormethods.
@@ -295,8 +295,13 @@ def _check_frame(frame, function: str) -> None:
 
 
 def _check_column(frame: pd.DataFrame, column, parameter: str) -> None:
-    if column in frame.columns:
-        return
+    try:
+        if column in frame.columns:
+            return
+    except TypeError:  # unhashable, such as a list
+        raise AnalysisError(
+            f"{parameter} must be the name of one column; found {column!r}."
+        ) from None
     names = [str(c) for c in frame.columns]
     close = difflib.get_close_matches(str(column), names, n=3, cutoff=0.5)
     hint = f" Did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
@@ -366,7 +371,7 @@ def _positive(values: np.ndarray, labels: pd.Index, column, role: str, what="row
 def _keys(frame: pd.DataFrame, group_by: GroupBy) -> list:
     if group_by is None:
         return []
-    single = isinstance(group_by, str) or not isinstance(group_by, Sequence)
+    single = isinstance(group_by, str) or not isinstance(group_by, (Sequence, np.ndarray, pd.Index))
     if not single and isinstance(group_by, tuple) and group_by in frame.columns:
         single = True  # a column named by a tuple (MultiIndex columns)
     keys = [group_by] if single else list(group_by)
