@@ -344,3 +344,28 @@ def test_roles_without_an_instrument_follow_people_order_not_row_order(frame):
         table = tables.characteristics(given, threshold=0).frame
         roles = table.loc[table["dimension"] == "role", "category"].tolist()
         assert roles == ["clinician", "director"]  # r1 before r2
+
+
+@pytest.mark.parametrize("options", [{"threshold": 0}, {"threshold": 5, "panel_only": True}])
+def test_one_prepared_object_reused_by_many_tables_gives_fresh_answers(frame, options):
+    """The grids and whole trends memoised on a prepared object never leak between calls:
+    split, unsplit, other categories and other options, in any order, equal fresh runs."""
+    prepared = tables.prepare(_categorical(frame))
+    calls = [
+        ("trend", {"categories": ("substantial", "some"), "by": "site"}),
+        ("trend", {"categories": ("substantial", "some")}),
+        ("trend", {"categories": "none", "by": "org_type"}),
+        ("distribution", {"categories": SCALE, "by": "site"}),
+        ("trend", {"categories": ("substantial", "some"), "by": "org_type", "confidence": 0.9}),
+        ("distribution", {"categories": SCALE}),
+        ("trend", {"categories": ("substantial", "some"), "by": "site"}),
+    ]
+    for name, kwargs in calls:
+        function = getattr(tables, name)
+        _same(
+            function(prepared, "progress", **kwargs, **options),
+            function(frame, "progress", **kwargs, **options),
+        )
+    assert prepared.memo, "the grid of 'progress' is gathered once and kept"
+    grids = [value[1] for key, value in prepared.memo.items() if key[0] == "grid"]
+    assert grids and all(not g.answers.person.flags.writeable for g in grids)

@@ -33,9 +33,10 @@ items valued ``"1"``/``"0"``.
 
 from __future__ import annotations
 
+import hashlib
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from itertools import pairwise
 from typing import Any
 
@@ -204,6 +205,9 @@ class PreparedResponses:
     value: np.ndarray
     wave: np.ndarray
     twice: np.ndarray  # per item code: some respondent has more than one answer to it
+    # The answers to each grid question already gathered, keyed by question, waves, items,
+    # panel subset and instruments: a table set asks for the same grid many times.
+    memo: dict[tuple, Any] = field(default_factory=dict, repr=False)
 
     def __len__(self) -> int:
         return len(self.person)
@@ -1539,6 +1543,45 @@ def _grid(
     items: Sequence[str] | None,
     instruments: list[Any],
 ) -> _Grid:
+    """The answers to a grid question, its base and the waves each item was asked in.
+
+    Memoised on ``prep`` (the arrays are made read-only): distributions and trends of one
+    question, whole and split, share one gathering of its answers. The key holds the
+    instruments themselves, so their ids cannot be reused while the entry lives.
+    """
+    key = (
+        "grid",
+        question,
+        tuple(wave_list),
+        None if items is None else tuple(items),
+        hashlib.blake2b(np.packbits(kept).tobytes(), digest_size=16).digest(),
+        len(kept),
+        tuple(id(i) for i in instruments),
+    )
+    cached = prep.memo.get(key)
+    if cached is not None:
+        return cached[1]
+    grid = _gather_grid(prep, kept, question, wave_list, items, instruments)
+    for array in (
+        grid.answers.person,
+        grid.answers.item,
+        grid.answers.value,
+        grid.answers.wave,
+        grid.in_base,
+    ):
+        array.flags.writeable = False
+    prep.memo[key] = (tuple(instruments), grid)
+    return grid
+
+
+def _gather_grid(
+    prep: PreparedResponses,
+    kept: np.ndarray,
+    question: str,
+    wave_list: tuple[int, ...],
+    items: Sequence[str] | None,
+    instruments: list[Any],
+) -> _Grid:
     answers = _answers(prep, kept, wave_list, question=question)
     if answers.empty:
         raise AnalysisError(
@@ -1891,7 +1934,7 @@ def trend(
         columns=["item", "wave"],
     )
     if by is None:
-        table, tests = _trend_part(grid, hits, cells, opts)
+        table, tests = _trend_whole(grid, hits, cells, wanted, opts)
         bases = _wave_bases(grid.base_people, wave_list)
     else:
         prep = grid.answers.prep
@@ -1908,7 +1951,8 @@ def trend(
             groups = ["All"]
         for group in groups:
             if group == "All":
-                part_grid, part_hits = grid, hits
+                table, tests = _trend_whole(grid, hits, cells, wanted, opts)
+                part_grid = grid
             else:
                 where = labels.get_indexer([group])[0]
                 member = group_of == where if where >= 0 else np.zeros(len(group_of), bool)
@@ -1921,7 +1965,7 @@ def trend(
                     ].reset_index(drop=True),
                 )
                 part_hits = hits.take(member[hits.person])
-            table, tests = _trend_part(part_grid, part_hits, cells, opts)
+                table, tests = _trend_part(part_grid, part_hits, cells, opts)
             table.insert(3, by, group)
             tests.insert(2, by, group)
             base = _wave_bases(part_grid.base_people, wave_list)
@@ -1977,6 +2021,19 @@ def trend(
         tests=tests_shown,
         tests_suppression=tests_record,
     )
+
+
+def _trend_whole(
+    grid: _Grid, hits: _Coded, cells: pd.DataFrame, wanted: tuple[str, ...], opts: _Options
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """:func:`_trend_part` for the whole grid, memoised on the prepared responses (the
+    ``All`` rows of a split trend are the unsplit trend); returns copies."""
+    key = ("trend", id(grid), wanted, opts.confidence, opts.site_weights)
+    memo = grid.answers.prep.memo
+    if key not in memo:
+        memo[key] = (grid, *_trend_part(grid, hits, cells, opts))
+    _, table, tests = memo[key]
+    return table.copy(), tests.copy()
 
 
 def _trend_part(
@@ -2142,7 +2199,6 @@ def _paired_counts(hits: _Coded, grid: _Grid, by: str | None = None) -> dict:
         group_of, group_labels = prep.attributes[by]
         group = np.full((n_waves, n_panels), -1, dtype=np.int64)
         group[prep.wave_code[base], panel_of[base]] = group_of[base]
-        per_group: dict[str, dict] = {}
     waves = [int(w) for w, any_ in zip(prep.waves, in_base.any(axis=1), strict=True) if any_]
     position = {int(w): i for i, w in enumerate(prep.waves)}
     item_at = np.full(len(prep.items), -1, dtype=np.int64)
@@ -2150,43 +2206,54 @@ def _paired_counts(hits: _Coded, grid: _Grid, by: str | None = None) -> dict:
         len(grid.codes)
     )
     n_items = max(len(grid.codes), 1)
-    panel = panel_of[hits.person].astype(np.int64)
-    item = item_at[hits.item]
-    flat = (hits.wave.astype(np.int64) * n_items + item) * n_panels + panel
+    # Flat positions in the wave × item × panel-member cube, in place and in 32 bits where
+    # the cube allows (these arrays are as long as the answers).
+    wide = np.int32 if n_waves * n_items * n_panels < 2**31 else np.int64
+    panel = panel_of[hits.person]
+    item = item_at.astype(wide)[hits.item]
+    flat = hits.wave.astype(wide)
+    flat *= n_items
+    flat += item
+    flat *= n_panels
+    flat += panel
     keep = (panel >= 0) & (item >= 0)
     y = np.zeros((n_waves, n_items, n_panels), dtype=bool)  # wave × item × panel member
     y.reshape(-1)[flat if keep.all() else flat[keep]] = True
-    out = {}
+    size = len(group_labels) if by is not None else 1
+    wanted: dict[tuple[int, int], list[tuple[int, str]]] = {}
     for i, code in enumerate(grid.codes):
         for _, w1, w2 in _comparisons(grid.asked[code]):
-            if w1 not in waves or w2 not in waves:
-                continue
-            both = in_base[position[w1]] & in_base[position[w2]]
-            if by is not None:
-                g1, g2 = group[position[w1]], group[position[w2]]
-                both &= (g1 == g2) & (g1 >= 0)
-                y1 = y[position[w1], i] & both
-                y2 = y[position[w2], i] & both
-                size = len(group_labels)
-                tallies = [
-                    np.bincount(g1[mask], minlength=size)
-                    for mask in (both, y1, y2, y1 & ~y2, ~y1 & y2)
-                ]
-                for g in np.flatnonzero(tallies[0]):
-                    per_group.setdefault(str(group_labels[g]), {})[(code, w1, w2)] = tuple(
-                        int(t[g]) for t in tallies
-                    )
-                continue
-            y1 = y[position[w1], i] & both
-            y2 = y[position[w2], i] & both
-            out[(code, w1, w2)] = (
-                int(both.sum()),
-                int(y1.sum()),
-                int(y2.sum()),
-                int((y1 & ~y2).sum()),
-                int((~y1 & y2).sum()),
-            )
-    return out if by is None else per_group
+            if w1 in waves and w2 in waves:
+                wanted.setdefault((w1, w2), []).append((i, code))
+    out: dict = {}
+    for (w1, w2), chosen in wanted.items():
+        p1, p2 = position[w1], position[w2]
+        both = in_base[p1] & in_base[p2]
+        if by is not None:
+            g1, g2 = group[p1], group[p2]
+            both &= (g1 == g2) & (g1 >= 0)
+        members = np.flatnonzero(both)
+        # One tally per wave pair: item × group × (answer in w1, answer in w2).
+        rows = np.asarray([i for i, _ in chosen], dtype=np.int64)
+        cells = np.ix_(rows, members)
+        key = y[p1][cells].astype(np.int32)
+        key <<= 1
+        key |= y[p2][cells]
+        key += (np.arange(len(rows), dtype=np.int32) * (size * 4))[:, None]
+        if by is not None:
+            key += (g1[members] * 4).astype(np.int32)[None, :]
+        tally = np.bincount(key.ravel(), minlength=len(rows) * size * 4)
+        tally = tally.reshape(len(rows), size, 4)  # (no, no), (no, yes), (yes, no), (yes, yes)
+        for r, (_, code) in enumerate(chosen):
+            for g in range(size):
+                nn, ny, yn, yy = (int(t) for t in tally[r, g])
+                pairs = nn + ny + yn + yy
+                counts = (pairs, yn + yy, ny + yy, yn, ny)
+                if by is None:
+                    out[(code, w1, w2)] = counts
+                elif pairs:
+                    out.setdefault(str(group_labels[g]), {})[(code, w1, w2)] = counts
+    return out
 
 
 def _tests_of_change(
