@@ -37,6 +37,7 @@ import pandas as pd
 
 from pioneer.errors import AnalysisError
 from pioneer.indicators import catalogue as catalogue_module
+from pioneer.indicators import statistics
 from pioneer.indicators.ingest import INDICATOR_COLUMNS
 
 if TYPE_CHECKING:
@@ -245,6 +246,27 @@ def _published_equivalent(members: pd.DataFrame) -> list[str]:
     return found
 
 
+class _Records:
+    """One indicator's rows as plain records, materialised per area on first use."""
+
+    def __init__(self, rows: pd.DataFrame) -> None:
+        self._columns = {c: rows[c].tolist() for c in COLUMNS}
+        self._positions: dict[str, list[int]] = {}
+        for position, code in enumerate(self._columns["area_code"]):
+            self._positions.setdefault(code, []).append(position)
+        self._cache: dict[str, list[dict[str, Any]]] = {}
+
+    def get(self, area_code: str) -> list[dict[str, Any]]:
+        found = self._cache.get(area_code)
+        if found is None:
+            columns = self._columns
+            found = [
+                {c: columns[c][i] for c in COLUMNS} for i in self._positions.get(area_code, [])
+            ]
+            self._cache[area_code] = found
+        return found
+
+
 @dataclass(frozen=True)
 class _Context:
     """What every aggregation of one indicator needs, prepared once."""
@@ -252,18 +274,15 @@ class _Context:
     meta: _Meta
     pops: _Populations
     names: dict[str, str]
-    by_area: dict[str, list[dict[str, Any]]]
+    by_area: _Records
 
 
 def _context(data: pd.DataFrame, meta: _Meta, pops: _Populations) -> _Context:
     rows = _rows_of(data, meta.id)
     geography = _geography()
-    names = dict(zip(geography["area_code"], geography["area_name"], strict=True))
-    names.update(dict(zip(rows["area_code"], rows["area_name"], strict=False)))
-    by_area: dict[str, list[dict[str, Any]]] = {}
-    for record in rows[list(COLUMNS)].to_dict("records"):
-        by_area.setdefault(record["area_code"], []).append(record)
-    return _Context(meta, pops, names, by_area)
+    names = dict(zip(rows["area_code"], rows["area_name"], strict=False))
+    names.update(zip(geography["area_code"], geography["area_name"], strict=True))
+    return _Context(meta, pops, names, _Records(rows))
 
 
 def _missing(number: object) -> bool:
@@ -283,12 +302,12 @@ def _aggregate(
     share = dict(zip(members["area_code"], members["share"].astype(float), strict=True))
     chosen: dict[tuple[Any, ...], dict[str, Any]] = {}
     for area in reversed(list(published)):  # the first code given wins
-        for record in context.by_area.get(area, []):
+        for record in context.by_area.get(area):
             if not _missing(record["value"]):
                 chosen[tuple(record[k] for k in KEYS)] = record
     groups: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
     for area in share:
-        for record in context.by_area.get(area, []):
+        for record in context.by_area.get(area):
             groups.setdefault(tuple(record[k] for k in KEYS), []).append(record)
     out: list[dict[str, object]] = []
     exact: list[dict[str, object]] = []
@@ -319,10 +338,10 @@ def _aggregate(
             out.append(base)
             continue
         out.append({**base, **_weighted(group, share, context, base)})
-    frame = pd.DataFrame(out, columns=list(COLUMNS))
     if exact:
-        frame = _fill_exact(frame, pd.DataFrame(exact), context.meta)
-    return frame
+        for order, values in _exact_values(pd.DataFrame(exact), context.meta).items():
+            out[order].update(values)
+    return pd.DataFrame(out, columns=list(COLUMNS))
 
 
 def _weighted(
@@ -377,25 +396,26 @@ def _weighted(
     return {**blank, "value": value, "approximation": text}
 
 
-def _fill_exact(frame: pd.DataFrame, counts: pd.DataFrame, meta: _Meta) -> pd.DataFrame:
+def _exact_values(counts: pd.DataFrame, meta: _Meta) -> dict[int, dict[str, object]]:
     """Sum counts per group and recompute the statistic with part A's functions."""
-    from pioneer.indicators import statistics
-
     summed = counts.groupby("_order", sort=True)[["numerator", "denominator"]].sum()
     function = statistics.proportion if meta.statistic == "proportion" else statistics.crude_rate
     result = function(
-        summed.reset_index(),
+        summed.reset_index(drop=True),
         "numerator",
         "denominator",
         confidence=(0.95, 0.998),
         multiplier=meta.multiplier,
     )
-    for order, row in zip(summed.index, result.to_dict("records"), strict=True):
-        for column in ("numerator", "denominator", "value", *LIMITS):
-            frame.loc[int(order), column] = float(row[column])
-        frame.loc[int(order), "fingertips_comparison"] = ""
-        frame.loc[int(order), "approximation"] = ""
-    return frame
+    columns = ("numerator", "denominator", "value", *LIMITS)
+    return {
+        int(order): {
+            **{c: float(row[c]) for c in columns},
+            "fingertips_comparison": "",
+            "approximation": "",
+        }
+        for order, row in zip(summed.index, result.to_dict("records"), strict=True)
+    }
 
 
 def _finish(frame: pd.DataFrame) -> pd.DataFrame:

@@ -318,7 +318,7 @@ def _quintile(
     for code in comparator.area_codes:
         if code in own or code not in districts:
             continue
-        for record in context.by_area.get(code, []):
+        for record in context.by_area.get(code):
             if (
                 record["period"] == period
                 and record["sex"] == site_row["sex"]
