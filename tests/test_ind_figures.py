@@ -22,6 +22,7 @@ from test_ind_views import (
     _profile,
     _proportion_data,
     _trend_data,
+    real_store,
 )
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -150,3 +151,17 @@ def test_renderers_refuse_the_wrong_file_or_table(tmp_path):
     points, _ = _funnel()
     with pytest.raises(ValueError, match="funnel_curve"):
         figures.funnel_plot(points, points, tmp_path / "x.svg")
+
+
+def test_trend_chart_on_the_packaged_real_data(tmp_path):
+    real = real_store()
+    result = views.trend_view(
+        real["store"], real["falls"], "kent", ["E92000001", "region_e12000008"]
+    )
+    path, data = figures.trend_chart(result, tmp_path / "kent.svg")
+    text = _svg_text(path)
+    for words in ("Kent", "England", "South East", "2010/11", "2017/18", "per 100,000"):
+        assert words in text
+    assert "No 95% confidence intervals exist for Kent" in text
+    assert "Not compared (vs England)" in text
+    assert len(pd.read_csv(data)) == 3 * 8  # Kent, England, South East over 8 years

@@ -7,6 +7,7 @@ worked out in the comment beside it (or read from the R oracle of the funnel lim
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -184,20 +185,6 @@ def test_trend_needs_one_age_group():
     assert len(views.trend_view(both, Ind(), "leeds").frame) == 6
     with pytest.raises(AnalysisError, match="choose one with age="):
         views.trend_view(both, Ind(age="All ages"), "leeds")
-
-
-def test_compare_with_benchmark_rule():
-    got = views.compare_with_benchmark(
-        [10, 10, 10, 10, np.nan],
-        [8, 8, 8, 8, 8],
-        [12, 12, 12, 12, 12],
-        [12, 7, 13, 9, 9],
-        "higher_is_better",
-    )
-    # 12 on the upper limit -> Similar; 7 below the interval -> site higher -> Better;
-    # 13 above -> Worse; 9 inside -> Similar; missing value -> Not compared
-    assert got == ["Similar", "Better", "Worse", "Similar", "Not compared"]
-    assert views.compare_with_benchmark(10, 8, 12, 7, "not_applicable") == ["Not compared"]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -443,3 +430,100 @@ def test_funnel_errors():
         views.funnel_view(data, UPTAKE, target="median")
     with pytest.raises(AnalysisError, match="has none"):
         views.funnel_view(data, Ind(id="uptake", statistic="mean", age="All ages"))
+
+
+# ---------------------------------------------------------------------------------------------
+# On the packaged real data (falls 65+, self-harm, alcohol; Fingertips, rates only), through
+# the real catalogue, site values, comparators and profile of the other parts.
+
+
+@functools.cache
+def real_store() -> dict[str, object]:
+    """The packaged falls 65+ rows with Leeds, Kent and their regions added (built once)."""
+    from pioneer.indicators import areas, catalogue, ingest
+    from pioneer.programme import registry
+
+    data = ingest.packaged()
+    data = data[data["indicator_id"] == "falls65"].reset_index(drop=True)  # one, for speed
+    programme = registry.load("pioneers")
+    falls = catalogue.load().get("falls65")
+    frames = [data]  # England as published (E92000001) is in the data
+    for site in ("leeds", "kent"):
+        frames.append(areas.site_values(data, programme, site, falls))
+        for comparator in areas.comparators_for(programme, site, ("region",)):
+            frames.append(areas.comparator_values(data, comparator, falls))
+    store = pd.concat(frames, ignore_index=True).drop_duplicates(
+        ["indicator_id", "area_code", "period", "sex", "age"]
+    )
+    return {"data": data, "store": store, "programme": programme, "falls": falls}
+
+
+@pytest.fixture(scope="module")
+def real():
+    return real_store()
+
+
+def test_real_trend_of_a_one_district_site_uses_the_published_comparisons(real):
+    result = views.trend_view(
+        real["store"], real["falls"], "leeds", ["E92000001", "region_e12000003"]
+    )
+    site = result.frame[result.frame["role"] == "site"]
+    # Leeds is one district (E08000035): its published falls rates and Fingertips comparisons,
+    # 2010/11 to 2017/18, as in the packaged file
+    assert site["value"].tolist() == [
+        2803.0,
+        2827.0,
+        2278.0,
+        2329.0,
+        2484.0,
+        2392.0,
+        2559.0,
+        2401.0,
+    ]
+    assert site["comparison"].tolist() == ["Worse"] * 8
+    assert site["comparison_source"].tolist() == ["published"] * 8
+    assert site["benchmark_value"].iloc[-1] == 2170.0  # England 2017/18 as published
+    assert result.options["comparator_names"] == ("England", "Yorkshire and The Humber")
+
+
+def test_real_trend_of_a_many_district_site_is_not_compared_and_says_why(real):
+    result = views.trend_view(real["store"], real["falls"], "kent")
+    site = result.frame[result.frame["role"] == "site"]
+    assert (site["comparison"] == "Not compared").all()
+    assert site["lower_95"].isna().all()
+    assert (site["approximation"] != "").all()
+    text = " ".join(result.notes)
+    assert "No 95% confidence intervals exist for Kent (its values are approximations)" in text
+    assert "population-weighted" in text
+
+
+def test_real_spine_of_kent_from_the_site_profile(real):
+    from pioneer.indicators import profile
+
+    table = profile.site_profile(real["data"], real["programme"], "kent", ("england",))
+    distributions = views.england_distributions(real["data"], table)
+    result = views.spine_view(table, distributions)
+    assert "Kent" in result.title
+    assert result.frame["indicator_id"].tolist() == ["falls65"]
+    falls = result.frame.set_index("indicator_id").loc["falls65"]
+    # published 2017/18 falls rates: England 2170, lowest district 1298, highest 3329;
+    # lower is better, so worst = 3329 (left) and best = 1298.
+    # half-width d = max(2170 - 1298, 3329 - 2170) = max(872, 1159) = 1159
+    assert falls["england_value"] == 2170.0
+    assert (falls["worst"], falls["best"]) == (3329.0, 1298.0)
+    assert falls["half_range"] == 1159.0
+    assert falls["worst_pos"] == pytest.approx(0.0)
+    assert falls["best_pos"] == pytest.approx(0.5 + 872 / 2318)
+    assert falls["england_pos"] == pytest.approx(0.5)
+    # Kent's value is a population-weighted approximation without limits: not compared
+    assert falls["comparison"] == "Not compared"
+    assert 0 < falls["value_pos"] < 1
+
+
+def test_real_funnel_cannot_be_drawn_from_rates_only(real):
+    with pytest.raises(AnalysisError) as info:
+        views.funnel_view(real["store"], real["falls"], highlight=["kent"])
+    message = str(info.value)
+    assert "funnel plot of falls65 needs counts" in message
+    assert "numerator" in message
+    assert "Fix: import a Fingertips export" in message

@@ -28,17 +28,18 @@ import numpy as np
 import pandas as pd
 
 from pioneer.errors import AnalysisError
+from pioneer.indicators import benchmark as benchmarking
 from pioneer.indicators import funnel
 from pioneer.results import TableResult
 
 if TYPE_CHECKING:  # the catalogue's entry type; any object with the same attributes will do
-    from pioneer.indicators.catalogue import Indicator
+    from pioneer.indicators.catalogue import Catalogue, Indicator
 
 __all__ = [
     "COMPARISONS",
     "COMPARISON_COLOURS",
     "ENGLAND_CODE",
-    "compare_with_benchmark",
+    "england_distributions",
     "funnel_curve",
     "funnel_view",
     "spine_view",
@@ -49,7 +50,7 @@ ENGLAND_CODE = "E92000001"
 #: How England appears in the frame: its GSS code, or the England comparator's id.
 ENGLAND_CODES: tuple[str, ...] = (ENGLAND_CODE, "england")
 #: The benchmark outcomes, in the order a legend lists them.
-COMPARISONS: tuple[str, ...] = ("Better", "Similar", "Worse", "Higher", "Lower", "Not compared")
+COMPARISONS: tuple[str, ...] = benchmarking.COMPARISONS
 #: Fingertips' colours for each outcome (fingertipscharts' ``scale_fill_phe`` palette): green
 #: better, amber similar, red worse, light and dark blue for higher and lower where no
 #: judgement is made, grey where nothing is compared.
@@ -61,42 +62,13 @@ COMPARISON_COLOURS: dict[str, str] = {
     "Lower": "#5555E6",
     "Not compared": "#C9C9C9",
 }
-NOT_COMPARED = "Not compared"
+NOT_COMPARED = benchmarking.NOT_COMPARED
 #: Columns every view needs from the indicator frame.
 _FRAME_COLUMNS = ("indicator_id", "area_code", "area_name", "area_type", "period", "year", "value")
 
 
 # ---------------------------------------------------------------------------------------------
 # Shared helpers
-
-
-def compare_with_benchmark(value, lower, upper, benchmark, polarity: str) -> list[str]:
-    """Fingertips' comparison of an area's interval with a benchmark value, per point.
-
-    Similar when the benchmark lies inside ``[lower, upper]``; otherwise better or worse by
-    ``polarity`` (``Higher``/``Lower`` for ``no_judgement``); ``Not compared`` when any input
-    is missing or the polarity is ``not_applicable``. Restates the rule of
-    ``pioneer.indicators.benchmark.compare`` (part C) for the views.
-    """
-    value, lower, upper, benchmark = (
-        np.atleast_1d(np.asarray(x, dtype=float)) for x in (value, lower, upper, benchmark)
-    )
-    value, lower, upper, benchmark = np.broadcast_arrays(value, lower, upper, benchmark)
-    out: list[str] = []
-    for v, lo, hi, b in zip(value, lower, upper, benchmark, strict=True):
-        if polarity == "not_applicable" or any(math.isnan(x) for x in (v, lo, hi, b)):
-            out.append(NOT_COMPARED)
-        elif lo <= b <= hi:
-            out.append("Similar")
-        else:
-            higher = b < lo  # the area's whole interval is above the benchmark
-            if polarity == "lower_is_better":
-                out.append("Worse" if higher else "Better")
-            elif polarity == "higher_is_better":
-                out.append("Better" if higher else "Worse")
-            else:
-                out.append("Higher" if higher else "Lower")
-    return out
 
 
 def _check_frame(data: pd.DataFrame, needed: Sequence[str], what: str) -> None:
@@ -260,8 +232,14 @@ def trend_view(
     is_site = out["role"] == "site"
     out["benchmark"] = np.where(is_site, bench_name, "")
     out["benchmark_value"] = bench_value.where(is_site)
-    computed = compare_with_benchmark(
-        out["value"], out[lower_name], out[upper_name], out["benchmark_value"], indicator.polarity
+    computed = list(
+        benchmarking.compare(
+            out["value"].to_numpy(),
+            out[lower_name].to_numpy(),
+            out[upper_name].to_numpy(),
+            out["benchmark_value"].to_numpy(),
+            indicator.polarity,
+        )
     )
     published = _text(frame, "fingertips_comparison")
     comparison, source = [], []
@@ -462,6 +440,26 @@ def spine_view(
     )
 
 
+def england_distributions(
+    data: pd.DataFrame,
+    profile: TableResult | pd.DataFrame,
+    *,
+    catalogue: Catalogue | None = None,
+) -> dict[str, object]:
+    """The district distribution of every indicator in ``profile`` at the profile's period,
+    from :func:`pioneer.indicators.profile.england_distribution`: the ``distributions``
+    argument of :func:`spine_view`."""
+    from pioneer.indicators import profile as profiles
+
+    frame = profile.frame if isinstance(profile, TableResult) else profile
+    _check_frame(frame, ("indicator_id", "period"), "spine chart")
+    pairs = frame[["indicator_id", "period"]].drop_duplicates("indicator_id")
+    return {
+        str(ind): profiles.england_distribution(data, str(ind), str(period), catalogue=catalogue)
+        for ind, period in zip(pairs["indicator_id"], pairs["period"], strict=True)
+    }
+
+
 def _distribution_frame(distributions) -> dict[str, dict[str, float]]:
     if isinstance(distributions, pd.DataFrame):
         if "indicator_id" not in distributions.columns:
@@ -500,8 +498,7 @@ def _distribution_row(item, ind_id: str) -> dict[str, float]:
             f"spine chart: the distribution of {ind_id!r} has no {', '.join(missing)}; "
             "it needs min, q1, q3 and max"
         )
-    row = {c: _float(item.get(c)) for c in (*_DISTRIBUTION_COLUMNS, "median")}
-    return row
+    return {c: _float(item.get(c)) for c in (*_DISTRIBUTION_COLUMNS, "median", "england")}
 
 
 def _float(value) -> float:
@@ -515,8 +512,10 @@ def _float(value) -> float:
 def _spine_row(record: Mapping[str, object], spread: dict[str, float] | None) -> dict:
     polarity = str(record.get("polarity", ""))
     value = _float(record.get("value"))
+    spread = spread or dict.fromkeys((*_DISTRIBUTION_COLUMNS, "median", "england"), math.nan)
     england = _float(record.get("comparator_value"))
-    spread = spread or dict.fromkeys((*_DISTRIBUTION_COLUMNS, "median"), math.nan)
+    if math.isnan(england):
+        england = spread["england"]
     low, q1, median, q3, high = (spread[c] for c in ("min", "q1", "median", "q3", "max"))
     if polarity == "lower_is_better":
         worst, worse_q, better_q, best, sign = high, q3, q1, low, -1.0
@@ -646,16 +645,18 @@ def funnel_view(
         value = value.fillna(multiplier * numerator / denominator)
     if not usable.any():
         needs = (
-            "the numerator (count of events) and the published value"
+            "the numerator (the count of events behind each rate) is"
             if indicator.statistic == "dsr"
             else "the numerator (count of events) and the denominator "
             + ("(expected count)" if kind == "ratio" else "(population or base)")
+            + " are"
         )
+        n_base = int((points["area_type"].astype(str) == area_type).sum())
         raise AnalysisError(
-            f"{what}: a funnel plot needs counts, and the {len(points)} {area_type} rows for "
-            f"{period} have none: {needs} are empty (rate-only data such as the packaged "
-            "Fingertips rate files carry no counts). Fix: import a Fingertips export or a tidy "
-            "CSV with numerator and denominator columns (pioneer indicators import FILE)"
+            f"{what} needs counts, and none of the {n_base} {area_type} rows for {period} has "
+            f"them: {needs} empty (rate-only data such as the packaged Fingertips rate files "
+            "carry no counts). Fix: import a Fingertips export or a tidy CSV with numerator "
+            "and denominator columns (pioneer indicators import FILE)"
         )
     dropped = points.loc[~usable, "area_code"].astype(str).tolist()
 
