@@ -165,3 +165,12 @@ def test_categories_merge_with_a_store_without_them(tmp_path):
     # the 10 rows without a category match; the decile row is new
     assert (summary.added, summary.unchanged) == (1, 10)
     assert list(merged.columns[-2:]) == ["category_type", "category"]
+
+
+def test_a_store_with_categories_saves_and_loads(tmp_path):
+    frame = ingest.read_fingertips(EXPORT, categories=True)
+    store.save(tmp_path, frame)
+    loaded = store.load(tmp_path)
+    assert len(loaded) == 11
+    assert list(loaded.columns[-2:]) == ["category_type", "category"]
+    assert loaded["category"].tolist().count("Most deprived decile (IMD2019)") == 1

@@ -66,9 +66,7 @@ def main(argv: list[str] | None = None) -> int:
     text = ingest.to_csv_text(frame)
     if args.check:
         if not OUT.exists() or OUT.read_text(encoding="utf-8") != text:
-            print(
-                f"out of date: {OUT.relative_to(ROOT)}; rerun without --check", file=sys.stderr
-            )
+            print(f"out of date: {OUT.relative_to(ROOT)}; rerun without --check", file=sys.stderr)
             return 1
         return 0
     OUT.parent.mkdir(parents=True, exist_ok=True)

@@ -351,7 +351,7 @@ class _Table:
 
     path: Path
     columns: list[str]
-    rows: list[tuple[int, list[str]]] = field(default_factory=list)
+    rows: list[tuple[int, list[str]]] = field(default_factory=list)  # cells stripped
 
     @property
     def keys(self) -> dict[str, str]:
@@ -367,8 +367,8 @@ class _Table:
         return None
 
     def frame(self) -> pd.DataFrame:
-        """The cells as strings, one column per header name, plus ``_row``."""
-        data = pd.DataFrame([cells for _, cells in self.rows], columns=self.columns, dtype="str")
+        """The cells (stripped text), one column per header name, plus ``_row``."""
+        data = pd.DataFrame([cells for _, cells in self.rows], columns=self.columns, dtype=object)
         data["_row"] = [row for row, _ in self.rows]
         return data
 
@@ -411,10 +411,11 @@ def _table(path: Path, problems: _Problems) -> _Table:
         seen[_key(name)] = name
     table = _Table(path, columns)
     width = len(columns)
-    for row, record in enumerate(records[1:], start=2):
-        if not any(cell.strip() for cell in record):
+    for row, raw in enumerate(records[1:], start=2):
+        record = [cell.strip() for cell in raw]
+        if not any(record):
             continue
-        if len(record) > width and not any(c.strip() for c in record[width:]):
+        if len(record) > width and not any(record[width:]):
             record = record[:width]
         if len(record) != width:
             problems.add(
@@ -485,8 +486,8 @@ class _Cells:
 
     def text(self, column: str | None, default: str = "") -> pd.Series:
         if column is None:
-            return pd.Series(default, index=self.data.index, dtype="str")
-        return self.data[column].fillna("").str.strip()
+            return pd.Series(default, index=self.data.index, dtype=object)
+        return self.data[column]
 
     def flag(self, mask: pd.Series, column: str | None, problem: str, **extra: Any) -> None:
         """One problem per row where ``mask`` holds (value = that row's cell)."""
@@ -599,8 +600,9 @@ def _check_areas(
     two area types). Rows in ``skip`` were already reported."""
     skip = skip if skip is not None else pd.Series(False, index=codes.index)
     named = types.isin(("Pioneer site", "Comparator group"))
-    gss = codes.str.fullmatch(_GSS.pattern).fillna(False).astype(bool)
-    slug = codes.str.fullmatch(_SLUG.pattern).fillna(False).astype(bool)
+    unique = pd.unique(codes)
+    gss = codes.map({c: bool(_GSS.match(c)) for c in unique}).astype(bool)
+    slug = codes.map({c: bool(_SLUG.match(c)) for c in unique}).astype(bool)
     blank = codes == ""
     cells.flag(
         ~skip & blank, code_col, "the area code is blank", fix="give every row its area's ONS code"
@@ -634,11 +636,8 @@ def _check_areas(
         "unitary authority (E06–E09) or a combined authority (E47)",
         fix="add an area_type column",
     )
-    allowed = codes.str[:3].map(_TYPES_OF_PREFIX)
-    fits = pd.Series(
-        [isinstance(a, tuple) and t in a for a, t in zip(allowed, types, strict=True)],
-        index=codes.index,
-    )
+    pairs = codes.str[:3] + "|" + types
+    fits = pairs.isin([f"{p}|{t}" for p, allowed in _TYPES_OF_PREFIX.items() for t in allowed])
     geographic = types.isin(AREA_TYPES) & ~named
     cells.flag(
         ~skip & gss & geographic & ~fits,
@@ -966,6 +965,8 @@ _TIDY_OPTIONAL = {
     "upper_99_8": ("upper998",),
     "fingertips_comparison": ("fingertipscomparison",),
     "approximation": ("approximation",),
+    "category_type": ("categorytype",),
+    "category": ("category",),
 }
 
 
@@ -1087,6 +1088,9 @@ def _read_tidy(
     comparison = cells.text(opt["fingertips_comparison"])
     out["fingertips_comparison"] = _comparisons(comparison, notes)
     out["approximation"] = cells.text(opt["approximation"])
+    categories = [c for c in CATEGORY_COLUMNS if opt[c] is not None]
+    for column in categories:
+        out[column] = cells.text(opt[column])
 
     statistics = _lookup(ids, {k: v.statistic for k, v in indicators.items()}, "")
     if opt["value"] is None and has_counts:
@@ -1112,7 +1116,7 @@ def _read_tidy(
     _check_areas(cells, out["area_code"], out["area_type"], code_col, opt["area_type"])
     _check_proportions(cells, out, statistics, opt["numerator"])
     _check_limits(cells, out, {k: opt[k] for k in LIMIT_COLUMNS})
-    _check_duplicates(cells, out, KEY_COLUMNS, code_col)
+    _check_duplicates(cells, out, [*KEY_COLUMNS, *categories], code_col)
     problems.raise_if_any()
     notes.insert(0, f"read {len(out)} rows from {path.name}")
     return _finish(out, path, notes)
