@@ -269,6 +269,9 @@ def test_spine_scales_with_england_at_the_centre_and_worst_on_the_left():
     assert mystery["colour"] == "#C9C9C9"
     assert "Leeds" in result.title
     assert any("population-weighted" in note for note in result.notes)
+    assert any(
+        n.startswith("Not compared with England (grey marker): mystery") for n in result.notes
+    )
 
 
 def test_spine_accepts_a_mapping_of_distributions_and_notes_what_it_cannot_draw():

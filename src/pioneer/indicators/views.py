@@ -423,6 +423,13 @@ def spine_view(
             + ", ".join(out.loc[positions, "indicator_id"])
             + "."
         )
+    uncompared = out[(out["comparison"] == NOT_COMPARED) & out["value"].notna()]
+    if len(uncompared):
+        notes.append(
+            f"Not compared with England (grey marker): {', '.join(uncompared['indicator_id'])}"
+            " — no confidence interval for the site's value (e.g. a population-weighted "
+            "approximation) or no judgement of better or worse."
+        )
     approximate = out[out["approximation"] != ""]
     for _, row in approximate.iterrows():
         notes.append(f"{row['indicator_id']}: {row['approximation']}.")
