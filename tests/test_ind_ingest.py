@@ -224,6 +224,24 @@ def test_a_tidy_file_with_values_and_site_rows():
     assert frame["approximation"].tolist()[2].startswith("population-weighted mean")
 
 
+def test_blank_indicator_cells_take_the_indicator_argument(tmp_path):
+    path = tmp_path / "mixed.csv"
+    path.write_text(
+        "indicator_id,area_code,period,value\n"
+        ",E08000009,2017/18,1990.6\n"
+        "falls65,E08000001,2017/18,2401.9\n",
+        encoding="utf-8",
+    )
+    frame = ingest.read_tidy(path, "falls65")
+    assert frame["indicator_id"].tolist() == ["falls65", "falls65"]
+    with pytest.raises(DataFileError) as raised:
+        ingest.read_tidy(path)
+    assert (raised.value.row, raised.value.column) == (2, "indicator_id")
+    assert "the indicator id is blank" in str(raised.value)
+    with pytest.raises(DataFileError, match="differs from indicator_id='self_harm'"):
+        ingest.read_tidy(path, "self_harm")
+
+
 # ---------------------------------------------------------------------------
 # The shared Fingertips extract and the packaged data
 # ---------------------------------------------------------------------------

@@ -1014,7 +1014,8 @@ def _read_tidy(
             expected="numerator and denominator, or value",
             fix="add the counts (numerator, denominator) or the published value",
         )
-    override = _override(indicator_id, cat, problems) if cat is not None else None
+    if cat is not None:
+        _override(indicator_id, cat, problems)  # an unknown indicator_id= is a problem
     if indicator_id is not None and cat is None and not _SLUG.match(indicator_id):
         problems.add(f"indicator_id {indicator_id!r} is not a snake_case id")
     problems.raise_if_any()
@@ -1027,8 +1028,9 @@ def _read_tidy(
     id_col = opt["indicator_id"]
     if id_col is not None:
         ids = cells.text(id_col)
-        cells.blank(ids, id_col, "indicator id", "give every row its catalogue indicator id")
-        if indicator_id is not None:
+        if indicator_id is None:
+            cells.blank(ids, id_col, "indicator id", "give every row its catalogue indicator id")
+        else:
             differs = (ids != "") & (ids != indicator_id)
             cells.flag(
                 differs,
@@ -1037,9 +1039,9 @@ def _read_tidy(
                 fix="leave out indicator_id= or correct the column",
             )
     else:
-        ids = pd.Series(indicator_id or "", index=cells.data.index, dtype="str")
-    if override is not None:
-        ids = ids.where(ids != "", override.id)
+        ids = pd.Series(indicator_id or "", index=cells.data.index, dtype=object)
+    if indicator_id is not None:  # blank cells of an indicator_id column take the argument
+        ids = ids.where(ids != "", indicator_id)
     if cat is not None:
         unknown = (ids != "") & ~ids.isin(cat.ids)
         for name in sorted(set(ids[unknown])):
