@@ -372,6 +372,33 @@ def test_funnel_limits_and_positions_match_r_around_england():
     assert kent["position"] == oracle.loc[7, "place"] == "Above 95% limit"
 
 
+@pytest.mark.parametrize(
+    ("statistic", "kind", "multiplier"), [("crude_rate", "rate", 100_000), ("smr", "ratio", None)]
+)
+def test_funnel_of_rates_and_ratios_matches_r(statistic, kind, multiplier):
+    oracle = pd.read_csv(ORACLE / "funnels.csv")
+    oracle = oracle[oracle["statistic"] == kind].reset_index(drop=True)
+    rows = [
+        _row(
+            f"E0700000{i}",
+            f"District {i}",
+            "District & UA",
+            "2017/18",
+            float(r["value"]),
+            numerator=float(r["numerator"]),
+            denominator=float(r["size"]),  # population, or expected count for a ratio
+        )
+        for i, r in oracle.iterrows()
+    ]
+    ind = Ind(statistic=statistic, multiplier=multiplier)
+    result = views.funnel_view(_frame(rows), ind, target=float(oracle["target"].iloc[0]))
+    assert result.options["statistic"] == kind
+    np.testing.assert_allclose(result.frame["size"], oracle["size"])
+    for column in ("lower_95", "upper_95", "lower_99_8", "upper_99_8"):
+        np.testing.assert_allclose(result.frame[column], oracle[column], rtol=1e-10, atol=1e-12)
+    assert result.frame["position"].tolist() == oracle["place"].tolist()
+
+
 def test_funnel_mean_target_is_the_pooled_value_of_the_districts():
     data, oracle = _proportion_data()
     result = views.funnel_view(data, UPTAKE, target="mean", highlight=["kent"])
