@@ -986,18 +986,17 @@ def read_tidy(
     computed from the counts (numerator / denominator × the catalogue's multiplier);
     other statistics need their value given.
     """
-    return _read_tidy(Path(path), indicator_id, _catalogue(catalogue), strict=True)
+    return _read_tidy(Path(path), indicator_id, _catalogue(catalogue))
 
 
 def read_indicator_frame(path: str | Path) -> pd.DataFrame:
     """Read a CSV of the indicator frame (the store's file) with every structural check
     but none against the catalogue, so indicators from a user's own catalogue load too."""
-    return _read_tidy(Path(path), None, None, strict=False)
+    return _read_tidy(Path(path), None, None)
 
 
-def _read_tidy(
-    path: Path, indicator_id: str | None, cat: Catalogue | None, *, strict: bool
-) -> pd.DataFrame:
+def _read_tidy(path: Path, indicator_id: str | None, cat: Catalogue | None) -> pd.DataFrame:
+    """The tidy reader; without a catalogue, indicator ids are only checked for form."""
     problems = _Problems(path)
     table = _table(path, problems)
     required: dict[str, tuple[str, ...]] = {"area_code": ("areacode",), "period": ("period",)}
