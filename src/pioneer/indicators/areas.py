@@ -299,17 +299,39 @@ def _aggregate(
     published: Sequence[str] = (),
 ) -> pd.DataFrame:
     """One indicator's rows for a group of districts (``members``: area_code, share)."""
+    records = _aggregate_records(
+        context, members, code=code, name=name, area_type=area_type, published=published
+    )
+    return pd.DataFrame(records, columns=list(COLUMNS))
+
+
+def _aggregate_records(
+    context: _Context,
+    members: pd.DataFrame,
+    *,
+    code: str,
+    name: str,
+    area_type: str,
+    published: Sequence[str] = (),
+    only: dict[str, Any] | None = None,
+) -> list[dict[str, Any]]:
+    """:func:`_aggregate` as plain records (one per indicator × period × sex × age).
+
+    ``only`` keeps the rows whose columns have the given values (e.g. one period).
+    """
+    wanted = list((only or {}).items())
     share = dict(zip(members["area_code"], members["share"].astype(float), strict=True))
     chosen: dict[tuple[Any, ...], dict[str, Any]] = {}
     for area in reversed(list(published)):  # the first code given wins
         for record in context.by_area.get(area):
-            if not _missing(record["value"]):
+            if not _missing(record["value"]) and all(record[c] == v for c, v in wanted):
                 chosen[tuple(record[k] for k in KEYS)] = record
     groups: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
     for area in share:
         for record in context.by_area.get(area):
-            groups.setdefault(tuple(record[k] for k in KEYS), []).append(record)
-    out: list[dict[str, object]] = []
+            if all(record[c] == v for c, v in wanted):
+                groups.setdefault(tuple(record[k] for k in KEYS), []).append(record)
+    out: list[dict[str, Any]] = []
     exact: list[dict[str, object]] = []
     for key in sorted(groups, key=lambda k: (k[0], k[2], k[1], k[3], k[4])):
         group = groups[key]
@@ -341,7 +363,7 @@ def _aggregate(
     if exact:
         for order, values in _exact_values(pd.DataFrame(exact), context.meta).items():
             out[order].update(values)
-    return pd.DataFrame(out, columns=list(COLUMNS))
+    return out
 
 
 def _weighted(

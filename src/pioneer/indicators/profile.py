@@ -77,14 +77,12 @@ def _series_rows(rows: pd.DataFrame, indicator: Indicator) -> pd.DataFrame:
     return rows
 
 
-def _value_at(rows: pd.DataFrame, period: str) -> dict[str, Any] | None:
-    found = rows[rows["period"] == period]
-    return None if found.empty else found.iloc[0].to_dict()
-
-
 def _row_at(rows: pd.DataFrame, period: str) -> dict[str, Any]:
     """The row of a period known to be present."""
     return rows[rows["period"] == period].iloc[0].to_dict()
+
+
+ALIASES = {"other_pioneers": "pioneers", "non_pioneer": "non_pioneers"}
 
 
 def _resolve_comparators(
@@ -94,18 +92,25 @@ def _resolve_comparators(
     data: pd.DataFrame,
     indicator: Indicator,
     options: dict[str, Any],
+    fixed: dict[str, tuple[areas.Comparator, ...]],
 ) -> list[areas.Comparator]:
+    """The comparators for one indicator; kinds other than ``matched`` are made once."""
     found: list[areas.Comparator] = []
     for item in comparators:
         if isinstance(item, areas.Comparator):
             found.append(item)
             continue
-        kind = {"other_pioneers": "pioneers", "non_pioneer": "non_pioneers"}.get(item, item)
-        found.extend(
-            areas.comparators_for(
-                programme, site_id, (kind,), data=data, indicator=indicator, **options
+        kind = ALIASES.get(item, item)
+        if kind == "matched":
+            found.extend(
+                areas.comparators_for(
+                    programme, site_id, (kind,), data=data, indicator=indicator, **options
+                )
             )
-        )
+            continue
+        if kind not in fixed:
+            fixed[kind] = areas.comparators_for(programme, site_id, (kind,), **options)
+        found.extend(fixed[kind])
     ids = [c.id for c in found]
     repeated = sorted({i for i in ids if ids.count(i) > 1})
     if repeated:
@@ -167,50 +172,41 @@ def site_profile(
         "population": population,
         "catalogue": cat,
     }
+    fixed: dict[str, tuple[areas.Comparator, ...]] = {}
     rows: list[dict[str, Any]] = []
     notes: list[str] = []
     comparator_notes: dict[str, str] = {}
     fingertips_used: list[str] = []
-    trend_notes: dict[str, list[str]] = {}
+    all_series: list[pd.DataFrame] = []
     for indicator in indicators:
-        meta = areas._meta_of(indicator)
-        context = areas._context(data, meta, pops)
-        site_rows = areas._aggregate(
-            context,
-            members,
-            code=site_id,
-            name=site.name,
-            area_type=areas.SITE_TYPE,
-            published=published,
+        context = areas._context(data, areas._meta_of(indicator), pops)
+        site_rows = areas._finish(
+            areas._aggregate(
+                context,
+                members,
+                code=site_id,
+                name=site.name,
+                area_type=areas.SITE_TYPE,
+                published=published,
+            )
         )
-        site_rows = areas._finish(site_rows)
         if site_rows.empty:
             notes.append(f"{indicator.id}: no member district of {site.name} has data.")
             continue
         series = _series_rows(site_rows, indicator)
+        all_series.append(series)
         chosen_period = _chosen_period(series, period, indicator.id)
         site_row = _row_at(series, chosen_period)
         if site_row["approximation"]:
             notes.append(
                 f"{site.name}, {indicator.id} {chosen_period}: {site_row['approximation']}."
             )
-        trend = benchmark.recent_trend(series, indicator.polarity).iloc[0]
-        trend_notes.setdefault(str(trend["trend_reason"]), []).append(indicator.id)
-        for comparator in _resolve_comparators(
-            comparators, programme, site_id, data, indicator, options
-        ):
+        chosen = _resolve_comparators(
+            comparators, programme, site_id, data, indicator, options, fixed
+        )
+        for comparator in chosen:
             comparator_notes.setdefault(comparator.name, comparator.note)
-            compared = areas._finish(
-                areas._aggregate(
-                    context,
-                    comparator.members(),
-                    code=comparator.id,
-                    name=comparator.name,
-                    area_type=areas.GROUP_TYPE,
-                    published=[comparator.code] if comparator.code else [],
-                )
-            )
-            other = _value_at(_series_rows(compared, indicator), chosen_period)
+            other = _record_at(context, comparator, site_row)
             other_value = math.nan if other is None else float(other["value"])
             if other is not None and other["approximation"]:
                 notes.append(
@@ -231,9 +227,15 @@ def site_profile(
             row["quintile"] = _quintile(
                 context, comparator, own, districts, indicator, site_row, chosen_period
             )
-            row["recent_trend"] = str(trend["recent_trend"])
             rows.append(row)
+    trends = _trends(all_series, indicators)
     frame = pd.DataFrame(rows, columns=list(PROFILE_COLUMNS))
+    frame["recent_trend"] = frame["indicator_id"].map(lambda i: str(trends.loc[i, "recent_trend"]))
+    trend_notes: dict[str, list[str]] = {}
+    for indicator in indicators:
+        if indicator.id in trends.index:
+            reason = str(trends.loc[indicator.id, "trend_reason"])
+            trend_notes.setdefault(reason, []).append(indicator.id)
     notes.extend(_closing_notes(comparator_notes, fingertips_used, trend_notes, site.name))
     return TableResult(
         name="indicator_profile",
@@ -257,6 +259,31 @@ def site_profile(
             "include_part": include_part,
         },
     )
+
+
+def _trends(all_series: list[pd.DataFrame], indicators: list[Indicator]) -> pd.DataFrame:
+    """The site's recent trend per indicator, indexed by indicator id."""
+    if not all_series:
+        return pd.DataFrame(columns=["recent_trend", "trend_reason"])
+    polarity = {i.id: i.polarity for i in indicators}
+    found = benchmark.recent_trend(pd.concat(all_series, ignore_index=True), polarity)
+    return found.drop_duplicates("indicator_id").set_index("indicator_id")
+
+
+def _record_at(
+    context: Any, comparator: areas.Comparator, site_row: dict[str, Any]
+) -> dict[str, Any] | None:
+    """The comparator's aggregated record for the site row's period, sex and age."""
+    records = areas._aggregate_records(
+        context,
+        comparator.members(),
+        code=comparator.id,
+        name=comparator.name,
+        area_type=areas.GROUP_TYPE,
+        published=[comparator.code] if comparator.code else [],
+        only={k: site_row[k] for k in ("period", "sex", "age")},
+    )
+    return records[0] if records else None
 
 
 def _chosen_period(series: pd.DataFrame, period: str | None, indicator_id: str) -> str:
