@@ -260,7 +260,8 @@ def test_methods_name_sources_statistics_and_the_approximations_used():
     assert "Dobson" in methods["Statistics"]
     assert "polarity" in methods["Benchmarking"]
     # beta's 8 rows carry an approximation note
-    assert methods["Approximations in the data"] == "+weighted mean (8 rows)."
+    assert methods["Approximations in the data"].startswith("8 of 71 rows are approximated;")
+    assert "'+weighted mean'" in methods["Approximations in the data"]
     assert "mid-2019" in methods["Context"]
 
 
@@ -420,3 +421,21 @@ def test_workbook_recalculates_on_open_and_has_no_cached_values(tmp_path):
     assert workbook.calculation.fullCalcOnLoad
     values = openpyxl.load_workbook(path, data_only=True)["Selected"]
     assert values["E16"].value is None  # nothing cached: the spreadsheet computes it
+
+
+def test_the_workbook_can_open_on_another_choice(tmp_path):
+    content = small_content()
+    path = sw.write_site_workbook(
+        content, tmp_path / "w.xlsx", site="gamma", local=EVIL_LABEL[1:], region=False
+    )
+    cover = openpyxl.load_workbook(path)["Cover"]
+    assert [cover[c].value for c in ("B5", "B8", "B9", "B10")] == [
+        "Gamma",
+        EVIL_LABEL,
+        "No",
+        "Yes",
+    ]
+    with pytest.raises(AnalysisError, match="not a local comparator"):
+        sw.write_site_workbook(content, tmp_path / "x.xlsx", local="Nowhere")
+    with pytest.raises(AnalysisError, match="no site 'delta'"):
+        sw.write_site_workbook(content, tmp_path / "x.xlsx", site="delta")

@@ -767,8 +767,15 @@ def methods_sections(
     notes = data.loc[data["approximation"] != "", "approximation"]
     if not notes.empty:
         counts = notes.value_counts()
-        listed = "; ".join(f"{text} ({n} rows)" for text, n in counts.items())
-        sections.append(("Approximations in the data", listed + "."))
+        examples = "; ".join(f"'{text}'" for text in counts.index[:3])
+        more = f" and {len(counts) - 3} other wordings" if len(counts) > 3 else ""
+        sections.append(
+            (
+                "Approximations in the data",
+                f"{len(notes)} of {len(data)} rows are approximated; the data sheet's "
+                f"approximation column says how for each row. For example: {examples}{more}.",
+            )
+        )
     population = (
         f"ONS mid-{population_year} population estimates" if population_year else "none given"
     )
@@ -791,3 +798,140 @@ def _polarity_text(polarity: object) -> str:
         "no_judgement": "no judgement of better or worse",
         "not_applicable": "not compared",
     }.get(str(polarity), str(polarity))
+
+
+# --- from the indicator data and the programme registry ------------------------------------
+
+#: Area types of the input data kept as local comparators (regions and England come from
+#: the comparators built here).
+LOCAL_AREA_TYPES: tuple[str, ...] = (
+    "Pioneer site",
+    "Comparator group",
+    "Combined authority",
+    "County & UA",
+    "District & UA",
+)
+ALL_PIONEERS_ID = "all_pioneers"
+
+
+def assemble(
+    data: pd.DataFrame,
+    programme: object,
+    catalogue: object = None,
+    *,
+    populations: pd.DataFrame | None = None,
+    default_site: str | None = None,
+    title: str | None = None,
+) -> WorkbookContent:
+    """The workbook for every site of ``programme`` from district-level indicator data.
+
+    ``data`` is an indicator frame of published areas (districts, counties, England...), as
+    :func:`pioneer.indicators.ingest.packaged` gives. Each indicator keeps the sex and age
+    its catalogue entry names. Sites come from :func:`pioneer.indicators.areas.site_values`;
+    the comparators from :func:`~pioneer.indicators.areas.comparators_for` and
+    :func:`~pioneer.indicators.areas.comparator_values`: England, every region holding a
+    site, the non-Pioneer areas and all Pioneers together (their footprints, part-covered
+    districts at their share, capped at 1). Published districts stay as local comparators.
+    ``populations`` defaults to :func:`pioneer.indicators.areas.populations`.
+    """
+    from pioneer.indicators import areas
+    from pioneer.indicators import catalogue as catalogue_module
+
+    cat = catalogue if catalogue is not None else catalogue_module.load()
+    populations = areas.populations() if populations is None else populations
+    present = set(data["indicator_id"])
+    ids = [i for i in cat.ids if i in present]  # type: ignore[attr-defined]
+    if not ids:
+        raise AnalysisError(
+            "none of the data's indicators is in the catalogue; add them to the catalogue"
+        )
+    chosen = pd.concat([_one_sex_and_age(data, cat.get(i)) for i in ids], ignore_index=True)  # type: ignore[attr-defined]
+
+    sites = areas.site_values(chosen, programme, catalogue=cat, population=populations)
+    comparators: dict[str, object] = {}
+    regions: dict[str, str] = {}
+    england_id = ""
+    for site_id in programme.site_ids:  # type: ignore[attr-defined]
+        for comparator in areas.comparators_for(
+            programme, site_id, ("england", "region", "non_pioneers")
+        ):
+            comparators.setdefault(comparator.id, comparator)
+            if comparator.kind == "region":
+                regions.setdefault(comparator.code, comparator.id)
+            elif comparator.kind == "england":
+                england_id = comparator.id
+    comparators[ALL_PIONEERS_ID] = _all_pioneers(programme, areas.Comparator)
+    frames = [sites]
+    for comparator in comparators.values():
+        frames.append(
+            areas.comparator_values(chosen, comparator, catalogue=cat, population=populations)
+        )
+    frames.append(chosen[chosen["area_type"].isin(LOCAL_AREA_TYPES[2:])])
+    combined = pd.concat(frames, ignore_index=True)
+
+    series_codes = {england_id, *regions.values()}
+    local = local_choice_frame(combined, area_types=LOCAL_AREA_TYPES)
+    local = local[~local["area_code"].isin(series_codes)].reset_index(drop=True)
+    year = population_year_of(populations)
+    site_table = site_frame(
+        programme,
+        region_area_codes=regions,
+        england_area_code=england_id,
+        populations=populations,
+        population_year=year,
+    )
+    indicators = indicator_table(_catalogue_frame(cat), ids)
+    return build_content(
+        combined,
+        indicators,
+        site_table,
+        authority_frame(programme, populations, population_year=year),
+        local_choices=local,
+        default_site=default_site,
+        title=title or f"{programme.name}: routine indicators by site",  # type: ignore[attr-defined]
+        population_year=year,
+    )
+
+
+def packaged_content(programme_id: str = "pioneers", **options: object) -> WorkbookContent:
+    """:func:`assemble` over the packaged real data and the packaged programme registry."""
+    from pioneer.indicators import ingest
+    from pioneer.programme import load
+
+    return assemble(ingest.packaged(), load(programme_id), **options)  # type: ignore[arg-type]
+
+
+def _one_sex_and_age(data: pd.DataFrame, indicator: object) -> pd.DataFrame:
+    """The indicator's rows for the sex and age its catalogue entry names.
+
+    Falls back to Persons and the most common age when the data use other labels.
+    """
+    rows = data[data["indicator_id"] == indicator.id]  # type: ignore[attr-defined]
+    wanted = rows[(rows["sex"] == indicator.sex) & (rows["age"] == indicator.age)]  # type: ignore[attr-defined]
+    if not wanted.empty:
+        return wanted
+    persons = rows[rows["sex"] == "Persons"] if (rows["sex"] == "Persons").any() else rows
+    return persons[persons["age"] == persons["age"].mode().iloc[0]]
+
+
+def _all_pioneers(programme: object, comparator_type: type) -> object:
+    """Every Pioneer's footprint as one comparator (shares summed per district, capped at 1)."""
+    areas = programme.areas  # type: ignore[attr-defined]
+    shares = areas["share_of_lad_lsoas"].where(areas["coverage"] == "part", 1.0).astype(float)
+    by_district = shares.groupby(areas["lad18cd"]).sum().clip(upper=1.0)
+    n_sites = areas["site_id"].nunique()
+    return comparator_type(
+        ALL_PIONEERS_ID,
+        f"All Pioneers ({n_sites} sites)",
+        "pioneers",
+        tuple(by_district.index),
+        tuple(float(s) for s in by_district),
+        note=f"the {len(by_district)} districts of the {n_sites} Pioneers' footprints",
+    )
+
+
+def _catalogue_frame(cat: object) -> pd.DataFrame:
+    frame = cat.frame()  # type: ignore[attr-defined]
+    if "dimension_label" in frame.columns:
+        frame = frame.assign(dimension=frame["dimension_label"])
+    return frame

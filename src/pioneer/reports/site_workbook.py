@@ -38,6 +38,7 @@ from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
+from pioneer.errors import AnalysisError
 from pioneer.governance.spreadsheet import neutralise_cell
 from pioneer.indicators.workbook import (
     DATA_COLUMNS,
@@ -68,6 +69,8 @@ ENGLAND_INPUT = "ShowEngland"
 SUMMARY_TABLE = "SummaryTable"
 SERIES_TABLE = "SeriesTable"
 YES, NO = "Yes", "No"
+#: Legend label of a comparator series that is switched off.
+NOT_CHOSEN = "(not chosen)"
 
 TITLE_FONT = Font(bold=True, size=14)
 HEADING_FONT = Font(bold=True, size=12)
@@ -100,8 +103,35 @@ class _Layout:
     blocks: tuple[tuple[str, str, str, int, int], ...]  # id, title, unit, first, last
 
 
-def write_site_workbook(content: WorkbookContent, path: str | Path) -> Path:
-    """Write the site workbook for ``content`` to ``path`` (XLSX); return the path."""
+def write_site_workbook(
+    content: WorkbookContent,
+    path: str | Path,
+    *,
+    site: str | None = None,
+    local: str | None = None,
+    region: bool = True,
+    england: bool = True,
+) -> Path:
+    """Write the site workbook for ``content`` to ``path`` (XLSX); return the path.
+
+    The keywords set the choice the workbook opens on: ``site`` a site id (default
+    ``content.default_site``), ``local`` a label of ``content.local_choices`` (default
+    none), ``region`` and ``england`` the Yes/No of the regional and national comparators.
+    """
+    site_id = content.default_site if site is None else site
+    choice = {
+        "site": str(content.site_row(site_id)["site_name"]),
+        "local": NO_LOCAL,
+        "region": YES if region else NO,
+        "england": YES if england else NO,
+    }
+    if local not in (None, NO_LOCAL):
+        if local not in set(content.local_choices["label"]):
+            raise AnalysisError(
+                f"{local!r} is not a local comparator of the workbook; use a label from "
+                "its local_choices frame"
+            )
+        choice["local"] = str(local)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     workbook = Workbook()
@@ -113,7 +143,7 @@ def write_site_workbook(content: WorkbookContent, path: str | Path) -> Path:
     _write_lists(workbook, sheets[LISTS], content)
     _write_indicators(sheets[INDICATORS], content)
     layout = _write_selected(workbook, sheets[SELECTED], content)
-    _write_cover(workbook, sheets[COVER], content, layout)
+    _write_cover(workbook, sheets[COVER], content, layout, choice)
     _write_context(sheets[CONTEXT], content)
     _write_methods(sheets[METHODS], content)
 
@@ -133,15 +163,11 @@ def _write_data(workbook: Workbook, sheet: Worksheet, content: WorkbookContent) 
     frame = content.data
     records = frame[list(DATA_COLUMNS)].itertuples(index=False, name=None)
     for record in records:
-        values = [_value(v) for v in record]
-        key = _key(record[0], record[1], record[4])
-        sheet.append([*values, key])
+        values = [*(_value(v) for v in record), _key(record[0], record[1], record[4])]
+        # only the cells that hold something: blank limits and counts stay uncreated
+        sheet.append({i: v for i, v in enumerate(values, start=1) if v is not None})
     last = max(sheet.max_row, 2)
     position = {c: i for i, c in enumerate(columns, start=1)}
-    for column in ("value", "lower_95", "upper_95", "lower_99_8", "upper_99_8"):
-        _format_column(sheet, position[column], 2, last, VALUE_FORMAT)
-    for column in ("numerator", "denominator"):
-        _format_column(sheet, position[column], 2, last, COUNT_FORMAT)
     for name, column in (
         ("DataKey", "lookup_key"),
         ("DataValue", "value"),
@@ -305,7 +331,7 @@ def _write_selected(workbook: Workbook, sheet: Worksheet, content: WorkbookConte
         sheet.cell(row=row, column=2, value=name)
         sheet.cell(row=row, column=3, value=code)
         sheet.cell(row=row, column=4, value=shown)
-        sheet.cell(row=row, column=5, value=f'=IF(D{row},B{row},"")')
+        sheet.cell(row=row, column=5, value=f'=IF(D{row},B{row},"{NOT_CHOSEN}")')
     _define(workbook, "SelectedSiteId", SELECTED, 3, _series_row(0), 3, _series_row(0))
 
     indicators = content.indicators
@@ -462,7 +488,11 @@ def _grey_errors(sheet: Worksheet, cells: str, top_left: str) -> None:
 
 
 def _write_cover(
-    workbook: Workbook, sheet: Worksheet, content: WorkbookContent, layout: _Layout
+    workbook: Workbook,
+    sheet: Worksheet,
+    content: WorkbookContent,
+    layout: _Layout,
+    choice: dict[str, str],
 ) -> None:
     site_match = f"MATCH({SITE_INPUT},SiteNames,0)"
     sheet["A1"] = _text(content.title)
@@ -475,24 +505,29 @@ def _write_cover(
 
     sheet["A4"] = "1. Site"
     sheet["A4"].font = HEADING_FONT
-    default = content.site_row(content.default_site)["site_name"]
-    _input(sheet, "B5", _text(default), "SiteNames", "Choose a site from the list.")
+    _input(sheet, "B5", _text(choice["site"]), "SiteNames", "Choose a site from the list.")
     sheet["A5"] = "Site"
     _define_cell(workbook, SITE_INPUT, COVER, "B5")
 
     sheet["A7"] = "2. Comparators"
     sheet["A7"].font = HEADING_FONT
     sheet["A8"] = "Local comparator"
-    _input(sheet, "B8", NO_LOCAL, "LocalLabels", "Choose another site, a group or an authority.")
+    _input(
+        sheet,
+        "B8",
+        _text(choice["local"]),
+        "LocalLabels",
+        "Choose another site, a group or an authority.",
+    )
     sheet["C8"] = "another Pioneer, a comparator group or a local authority"
     sheet["C8"].font = MUTED
     _define_cell(workbook, LOCAL_INPUT, COVER, "B8")
     sheet["A9"] = "Regional comparator"
-    _input(sheet, "B9", YES, "YesNo", "Yes or No.")
+    _input(sheet, "B9", choice["region"], "YesNo", "Yes or No.")
     sheet["C9"] = f'=IFERROR(INDEX(SiteRegionNames,{site_match}),"")'
     _define_cell(workbook, REGION_INPUT, COVER, "B9")
     sheet["A10"] = "National comparator (England)"
-    _input(sheet, "B10", YES, "YesNo", "Yes or No.")
+    _input(sheet, "B10", choice["england"], "YesNo", "Yes or No.")
     _define_cell(workbook, ENGLAND_INPUT, COVER, "B10")
 
     sheet["A12"] = "3. About the site"
@@ -523,6 +558,10 @@ def _write_cover(
 
     _add_charts(sheet, content, layout)
     _set_widths(sheet, {1: 32, 2: 44, 3: 52})
+    sheet.page_setup.orientation = "portrait"
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
 
 
 def _input(sheet: Worksheet, ref: str, value: str, list_name: str, prompt: str) -> None:
@@ -566,6 +605,7 @@ def _add_charts(sheet: Worksheet, content: WorkbookContent, layout: _Layout) -> 
         bar.series.append(series)
     _text_categories(bar, 2, layout.summary_first, layout.summary_last)
     _finish_chart(bar)
+    bar.x_axis.tickLblPos = "low"  # indicator names below the bars, even when negative
     sheet.add_chart(bar, f"A{anchor_row}")
     for number, (_indicator_id, title, unit, first, last) in enumerate(layout.blocks, start=1):
         line = LineChart()
