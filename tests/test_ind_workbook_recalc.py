@@ -249,6 +249,8 @@ def test_real_content_holds_every_site_and_its_comparators(real, published):
     assert "All Pioneers (25 sites) (group)" in labels
     assert not set(real.local_choices["area_code"]) & set(real.sites["region_area_code"])
     methods = dict(real.methods)
+    assert "Non-Pioneer areas: the" in methods["Comparator groups"]
+    assert "All Pioneers (25 sites): the" in methods["Comparator groups"]
     assert (
         "2.24i"
         in methods["Source: Emergency hospital admissions due to falls in people aged 65 and over"]

@@ -881,6 +881,11 @@ def assemble(
         population_year=year,
     )
     indicators = indicator_table(_catalogue_frame(cat), ids)
+    groups = [
+        f"{c.name}: {c.note}"  # type: ignore[attr-defined]
+        for c in comparators.values()
+        if c.kind != "region" and c.note  # type: ignore[attr-defined]
+    ]
     return build_content(
         combined,
         indicators,
@@ -890,6 +895,14 @@ def assemble(
         default_site=default_site,
         title=title or f"{programme.name}: routine indicators by site",  # type: ignore[attr-defined]
         population_year=year,
+        extra_methods=(
+            (
+                "Comparator groups",
+                "; ".join(groups)
+                + ". Regions: each region's districts, aggregated in the same way as a site "
+                "(weights and exclusions in the data sheet's approximation column).",
+            ),
+        ),
     )
 
 
