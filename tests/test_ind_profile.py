@@ -14,7 +14,7 @@ import pytest
 
 import pioneer.programme as programme_module
 from pioneer.errors import AnalysisError
-from pioneer.indicators import catalogue, ingest, profile
+from pioneer.indicators import areas, catalogue, ingest, profile
 from pioneer.results import TableResult
 
 CHESHIRE_EAST, CHESHIRE_WEST = "E06000049", "E06000050"
@@ -269,3 +269,30 @@ def test_real_england_distribution(real):
     assert (spread.worst, spread.best) == (districts.max(), districts.min())
     assert spread.q1 == pytest.approx(np.percentile(districts, 25))
     assert spread.england == 2170.0
+
+
+def test_a_comparator_object_is_used_as_given(hand_data, pioneers, own_catalogue):
+    group = areas.Comparator("group_north_east", "Six North East districts", "group", OTHERS)
+    result = profile.site_profile(hand_data, pioneers, "cheshire", (group,), own_catalogue)
+    (row,) = result.frame.to_dict("records")
+    assert (row["comparator_id"], row["comparator"]) == ("group_north_east", group.name)
+    # population-weighted mean of 1, 2, 3, 4, 6, 7: strictly between the extremes
+    assert 1 < row["comparator_value"] < 7
+    # the site's 5 among the six: seven values, group 3 as above
+    assert row["quintile"] == "Middle"
+    assert any(
+        n.startswith("Six North East districts, screened 2017/18: population-weighted")
+        for n in result.notes
+    )
+
+
+def test_a_matched_group_per_indicator_on_the_real_data(real, pioneers):
+    result = profile.site_profile(real, pioneers, "leeds", ("england", "matched"))
+    matched = result.frame[result.frame["comparator_id"] == "matched"]
+    assert list(matched["indicator_id"]) == ["falls65", "self_harm", "alcohol_narrow"]
+    assert matched["comparator_value"].notna().all()
+    for indicator_id in ("falls65", "self_harm", "alcohol_narrow"):
+        assert any(
+            n.startswith(f"Matched group (10 districts) for {indicator_id}: the 10 non-Pioneer")
+            for n in result.notes
+        )

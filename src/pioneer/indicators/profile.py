@@ -205,7 +205,10 @@ def site_profile(
             comparators, programme, site_id, data, indicator, options, fixed
         )
         for comparator in chosen:
-            comparator_notes.setdefault(comparator.name, comparator.note)
+            label = comparator.name
+            if comparator.kind == "matched":  # chosen afresh for each indicator
+                label = f"{comparator.name} for {indicator.id}"
+            comparator_notes.setdefault(label, comparator.note)
             other = _record_at(context, comparator, site_row)
             other_value = math.nan if other is None else float(other["value"])
             if other is not None and other["approximation"]:
