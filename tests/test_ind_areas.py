@@ -624,3 +624,9 @@ def test_real_comparators_for_a_part_covered_site(real, pioneers):
     values = areas.comparator_values(real, matched, "self_harm")
     assert values["value"].notna().all()
     assert len(values) == 8
+
+
+def test_a_frame_without_the_approximation_column_is_accepted(pioneers):
+    data = rows({"area_code": "E09000019", "value": 7.0}).drop(columns="approximation")
+    (row,) = areas.site_values(data, pioneers, "islington", Ind()).to_dict("records")
+    assert (row["value"], row["approximation"]) == (7.0, "")

@@ -279,6 +279,8 @@ class _Context:
 
 def _context(data: pd.DataFrame, meta: _Meta, pops: _Populations) -> _Context:
     rows = _rows_of(data, meta.id)
+    if "approximation" not in rows.columns:
+        rows = rows.assign(approximation="")
     geography = _geography()
     names = dict(zip(rows["area_code"], rows["area_name"], strict=False))
     names.update(zip(geography["area_code"], geography["area_name"], strict=True))
