@@ -3,13 +3,13 @@
 Indicators are published for lower-tier local authorities (districts and unitary
 authorities, December 2018 codes in the Fingertips extracts); a Pioneer covers one or
 several of them, some only in part (see ``docs/registry.md``). This module turns district
-rows of the indicator frame into rows for a site or a comparator group:
+rows of the indicator frame into rows for a site or a comparator group, preferring, in turn:
 
+- **as published** where one published row covers exactly the same districts (a single
+  whole district, or a county or combined authority whose districts are the footprint);
 - **exact** where every member district has a count and a denominator, none is covered only
   in part and the statistic is a proportion or a crude rate: counts are summed and the
   statistic recomputed with :mod:`pioneer.indicators.statistics` (``approximation`` "");
-- **as published** where one published row covers exactly the same districts (a single
-  whole district, or a county or combined authority whose districts are the footprint);
 - **weighted** otherwise: the mean of the member values weighted by denominators (when every
   member with a value has one) or by mid-year populations, scaled by the share of a
   part-covered district. ``approximation`` says how many districts, which weights and which
