@@ -29,11 +29,17 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from pioneer.errors import AnalysisError
+
+if TYPE_CHECKING:
+    from pioneer.indicators.areas import Comparator
+    from pioneer.indicators.catalogue import Catalogue, Indicator
+    from pioneer.programme import Programme
 
 #: The indicator-frame columns (issue 3 contract), in order.
 DATA_COLUMNS: tuple[str, ...] = (
@@ -475,7 +481,7 @@ def _require_unique(frame: pd.DataFrame, columns: list[str], name: str) -> None:
 
 
 def site_frame(
-    programme: object,
+    programme: Programme,
     *,
     region_area_codes: Mapping[str, str] | None = None,
     england_area_code: str = ENGLAND_CODE,
@@ -489,12 +495,12 @@ def site_frame(
     England. Populations are the sums over member authorities (see :func:`authority_frame`).
     """
     authorities = authority_frame(programme, populations, population_year=population_year)
-    areas = programme.areas  # type: ignore[attr-defined]
+    areas = programme.areas
     regions = areas.groupby("site_id", sort=False)[["region_code", "region_name"]].agg(
         lambda s: s.mode().iloc[0]
     )
     rows = []
-    for site in programme.sites.itertuples(index=False):  # type: ignore[attr-defined]
+    for site in programme.sites.itertuples(index=False):
         own = authorities[authorities["site_id"] == site.site_id]
         labels = [
             name if coverage == "whole" else f"{name} (part)"
@@ -529,7 +535,7 @@ def _weighted_total(values: pd.Series, weights: np.ndarray) -> float:
 
 
 def authority_frame(
-    programme: object,
+    programme: Programme,
     populations: pd.DataFrame | None = None,
     *,
     population_year: int | None = None,
@@ -540,10 +546,8 @@ def authority_frame(
     ``population_65_plus``; an authority is matched on its 2019 code, then its 2018 code.
     ``population_year`` defaults to the latest year in ``populations``.
     """
-    areas = programme.areas  # type: ignore[attr-defined]
-    names = dict(
-        zip(programme.sites["site_id"], programme.sites["name"], strict=True)  # type: ignore[attr-defined]
-    )
+    areas = programme.areas
+    names = dict(zip(programme.sites["site_id"], programme.sites["name"], strict=True))
     frame = pd.DataFrame(
         {
             "site_id": areas["site_id"].to_numpy(),
@@ -816,8 +820,8 @@ ALL_PIONEERS_ID = "all_pioneers"
 
 def assemble(
     data: pd.DataFrame,
-    programme: object,
-    catalogue: object = None,
+    programme: Programme,
+    catalogue: Catalogue | None = None,
     *,
     populations: pd.DataFrame | None = None,
     default_site: str | None = None,
@@ -840,18 +844,18 @@ def assemble(
     cat = catalogue if catalogue is not None else catalogue_module.load()
     populations = areas.populations() if populations is None else populations
     present = set(data["indicator_id"])
-    ids = [i for i in cat.ids if i in present]  # type: ignore[attr-defined]
+    ids = [i for i in cat.ids if i in present]
     if not ids:
         raise AnalysisError(
             "none of the data's indicators is in the catalogue; add them to the catalogue"
         )
-    chosen = pd.concat([_one_sex_and_age(data, cat.get(i)) for i in ids], ignore_index=True)  # type: ignore[attr-defined]
+    chosen = pd.concat([_one_sex_and_age(data, cat.get(i)) for i in ids], ignore_index=True)
 
     sites = areas.site_values(chosen, programme, catalogue=cat, population=populations)
-    comparators: dict[str, object] = {}
+    comparators: dict[str, Comparator] = {}
     regions: dict[str, str] = {}
     england_id = ""
-    for site_id in programme.site_ids:  # type: ignore[attr-defined]
+    for site_id in programme.site_ids:
         for comparator in areas.comparators_for(
             programme, site_id, ("england", "region", "non_pioneers")
         ):
@@ -881,11 +885,7 @@ def assemble(
         population_year=year,
     )
     indicators = indicator_table(_catalogue_frame(cat), ids)
-    groups = [
-        f"{c.name}: {c.note}"  # type: ignore[attr-defined]
-        for c in comparators.values()
-        if c.kind != "region" and c.note  # type: ignore[attr-defined]
-    ]
+    groups = [f"{c.name}: {c.note}" for c in comparators.values() if c.kind != "region" and c.note]
     return build_content(
         combined,
         indicators,
@@ -893,7 +893,7 @@ def assemble(
         authority_frame(programme, populations, population_year=year),
         local_choices=local,
         default_site=default_site,
-        title=title or f"{programme.name}: routine indicators by site",  # type: ignore[attr-defined]
+        title=title or f"{programme.name}: routine indicators by site",
         population_year=year,
         extra_methods=(
             (
@@ -914,22 +914,22 @@ def packaged_content(programme_id: str = "pioneers", **options: object) -> Workb
     return assemble(ingest.packaged(), load(programme_id), **options)  # type: ignore[arg-type]
 
 
-def _one_sex_and_age(data: pd.DataFrame, indicator: object) -> pd.DataFrame:
+def _one_sex_and_age(data: pd.DataFrame, indicator: Indicator) -> pd.DataFrame:
     """The indicator's rows for the sex and age its catalogue entry names.
 
     Falls back to Persons and the most common age when the data use other labels.
     """
-    rows = data[data["indicator_id"] == indicator.id]  # type: ignore[attr-defined]
-    wanted = rows[(rows["sex"] == indicator.sex) & (rows["age"] == indicator.age)]  # type: ignore[attr-defined]
+    rows = data[data["indicator_id"] == indicator.id]
+    wanted = rows[(rows["sex"] == indicator.sex) & (rows["age"] == indicator.age)]
     if not wanted.empty:
         return wanted
     persons = rows[rows["sex"] == "Persons"] if (rows["sex"] == "Persons").any() else rows
     return persons[persons["age"] == persons["age"].mode().iloc[0]]
 
 
-def _all_pioneers(programme: object, comparator_type: type) -> object:
+def _all_pioneers(programme: Programme, comparator_type: type) -> object:
     """Every Pioneer's footprint as one comparator (shares summed per district, capped at 1)."""
-    areas = programme.areas  # type: ignore[attr-defined]
+    areas = programme.areas
     shares = areas["share_of_lad_lsoas"].where(areas["coverage"] == "part", 1.0).astype(float)
     by_district = shares.groupby(areas["lad18cd"]).sum().clip(upper=1.0)
     n_sites = areas["site_id"].nunique()
@@ -943,8 +943,8 @@ def _all_pioneers(programme: object, comparator_type: type) -> object:
     )
 
 
-def _catalogue_frame(cat: object) -> pd.DataFrame:
-    frame = cat.frame()  # type: ignore[attr-defined]
+def _catalogue_frame(cat: Catalogue) -> pd.DataFrame:
+    frame = cat.frame()
     if "dimension_label" in frame.columns:
         frame = frame.assign(dimension=frame["dimension_label"])
     return frame
