@@ -376,7 +376,7 @@ def event_study(
         weights=w,
         count_fixed_effects=count_fixed_effects,
     )
-    se = np.sqrt(np.diag(fit.vcov))
+    se = np.sqrt(np.clip(np.diag(fit.vcov), 0, None))
     names = [_event_label(e, low_seen, high_seen) for e in present]
     terms = _terms(names, fit.coef, se, fit.df, confidence)
 

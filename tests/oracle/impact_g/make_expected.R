@@ -126,11 +126,35 @@ rownames(units) <- units$area_code
 all_pairs <- list(); all_weights <- list(); all_bal <- list(); all_att <- list(); all_ps <- list()
 for (s in names(specs)) {
   p <- specs[[s]]
-  args <- list(treated ~ baseline_level + baseline_trend, data = units, method = "nearest",
-               distance = p$distance, ratio = p$ratio, replace = p$replace)
-  if (p$distance == "glm") args$link <- "linear.logit"
-  if (!is.null(p$caliper)) args$caliper <- p$caliper
-  m <- do.call(matchit, args)
+  if (p$distance == "glm") {
+    # The logit propensity score from glm; matching on |difference in logit| supplied as a
+    # treated x control matrix, with the data sorted so that "data" order is descending score
+    # (m.order = "largest"). MatchIt 4.5.1's fast path for a score *vector* returned pairs that
+    # are not nearest neighbours on these data (A142 -> A010 at 0.26 while A021 at 0.078 stayed
+    # unused), so the general matrix path is used as the reference; see README.
+    ps <- glm(treated ~ baseline_level + baseline_trend, data = units, family = binomial())
+    lin <- predict(ps, type = "link")
+    d <- units[order(-units$treated, -lin), ]
+    lin_d <- lin[rownames(d)]
+    tr <- d$treated == 1
+    D <- abs(outer(lin_d[tr], lin_d[!tr], "-"))
+    dimnames(D) <- list(rownames(d)[tr], rownames(d)[!tr])
+    args <- list(treated ~ baseline_level + baseline_trend, data = d, method = "nearest",
+                 distance = D, ratio = p$ratio, replace = p$replace)
+    if (!is.null(p$caliper)) {
+      args$caliper <- p$caliper * sd(lin)
+      args$std.caliper <- FALSE
+    }
+    m <- do.call(matchit, args)
+    sm <- summary(m, un = TRUE)
+    m$weights <- m$weights[match(units$area_code, rownames(d))]
+    if (!is.null(m$subclass)) m$subclass <- m$subclass[match(units$area_code, rownames(d))]
+    m$distance_logit <- lin
+  } else {
+    m <- matchit(treated ~ baseline_level + baseline_trend, data = units, method = "nearest",
+                 distance = p$distance, ratio = p$ratio, replace = p$replace)
+    sm <- summary(m, un = TRUE)
+  }
   mm <- m$match.matrix
   for (j in seq_len(ncol(mm))) {
     all_pairs[[length(all_pairs) + 1]] <- data.frame(
@@ -141,11 +165,10 @@ for (s in names(specs)) {
     subclass = if (is.null(m$subclass)) NA else as.character(m$subclass))
   if (p$distance == "glm") {
     all_ps[[length(all_ps) + 1]] <- data.frame(spec = s, area_code = units$area_code,
-                                               logit_ps = m$distance)
+                                               logit_ps = m$distance_logit)
   }
-  # Balance: MatchIt's standardised mean difference (ATT: treated SD, before matching) and
-  # the pooled version sqrt((var_t + var_c) / 2), also from the unmatched sample.
-  sm <- summary(m, un = TRUE)
+  # Balance: MatchIt's summary() standardised mean difference (ATT: treated SD of the
+  # unmatched sample) and, by hand, the pooled version sqrt((var_t + var_c) / 2).
   tr <- units$treated == 1
   for (v in covs) {
     x <- units[[v]]
@@ -163,7 +186,10 @@ for (s in names(specs)) {
   }
   # Effect on the change, in the matched sample: weighted regression, cluster-robust by pair
   # (without replacement) or HC1 (with replacement).
-  md <- match.data(m)
+  md <- units
+  md$weights <- m$weights
+  md$subclass <- if (is.null(m$subclass)) NA else m$subclass
+  md <- md[md$weights > 0, ]
   fit <- lm(change ~ treated, data = md, weights = weights)
   V <- if (p$replace) vcovHC(fit, type = "HC1") else vcovCL(fit, cluster = ~subclass, type = "HC1")
   dfr <- if (p$replace) fit$df.residual else length(unique(md$subclass)) - 1
