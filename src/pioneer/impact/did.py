@@ -148,8 +148,7 @@ def fe_ols(
     resid = ys - xs @ beta  # in the sqrt-weighted scale
 
     nested = _nested(unit, cluster)
-    k_fe = 0 if (fe_dof == "nested" and nested) else n_units
-    k = k_x + k_fe
+    k = k_x + _fe_count(fe_dof, nested, n_units)
     if n_obs <= k:
         raise AnalysisError(f"too few observations ({n_obs}) for {k} parameters")
 
@@ -180,6 +179,18 @@ def fe_ols(
         residuals=resid / sw,
         extra={"nested": nested},
     )
+
+
+def _fe_count(fe_dof: str, nested: bool, n_units: int) -> int:
+    """Parameters the unit effects add to K in (N-1)/(N-K).
+
+    ``"nested"`` (units nested in clusters): one, the intercept they absorb — the count of
+    Stata's ``xtreg, fe vce(cluster)`` and fixest's default; ``"full"``: every unit
+    effect, as ``lm`` with area dummies (and Stata's ``areg``) counts them.
+    """
+    if fe_dof not in ("nested", "full"):
+        raise AnalysisError(f"fe_dof must be 'nested' or 'full', not {fe_dof!r}")
+    return 1 if (fe_dof == "nested" and nested) else n_units
 
 
 def _nested(unit: np.ndarray, cluster: np.ndarray) -> bool:
@@ -258,6 +269,7 @@ def twfe_did(
     time: str = "year",
     treat: str = "post",
     weights: str | None = None,
+    cluster: str | None = None,
     se: SEType = "CR1",
     fe_dof: FEDof = "nested",
     df: Literal["auto", "G-1", "satterthwaite"] = "auto",
@@ -269,7 +281,15 @@ def twfe_did(
     ``weights`` names a column of analytic weights (e.g. population) for weighted least
     squares. The one term is the treatment coefficient, named after ``treat``.
     """
-    arrays = panel_arrays(data, outcome=outcome, unit=unit, time=time, treat=treat, weights=weights)
+    arrays = panel_arrays(
+        data,
+        outcome=outcome,
+        unit=unit,
+        time=time,
+        treat=treat,
+        weights=weights,
+        cluster=cluster,
+    )
     fit = fe_ols(
         arrays.y,
         arrays.d[:, None],
@@ -278,13 +298,14 @@ def twfe_did(
         arrays.time,
         time_labels=list(arrays.time_labels),
         weights=arrays.weights,
+        cluster=arrays.cluster,
         se=se,
         fe_dof=fe_dof,
         df=df,
     )
     estimate, std_error, dof = fit.coef(treat)
     terms = _t_terms(treat, estimate, std_error, dof, confidence)
-    method = _method_text(fit, fe_dof, weights, dof)
+    method = _method_text(fit, fe_dof, weights, dof, cluster)
     n_treated = int(np.unique(arrays.unit[arrays.d > 0]).size)
     row = terms.iloc[0]
     summary = (
@@ -292,9 +313,9 @@ def twfe_did(
         f"treatment began, treated areas' {arrays.outcome_name} changed by "
         f"{estimate:.4g} more than comparison areas' over the same years "
         f"({100 * confidence:g}% interval {row.conf_low:.4g} to {row.conf_high:.4g}; "
-        f"p = {row.p_value:.3g}), from {fit.n_obs} area-years in {fit.n_clusters} areas "
-        f"({n_treated} treated). This assumes the groups would have moved in parallel "
-        "without the programme."
+        f"p = {row.p_value:.3g}), from {fit.n_obs} area-years in "
+        f"{len(arrays.unit_labels)} areas ({n_treated} treated), {fit.n_clusters} clusters. "
+        "This assumes the groups would have moved in parallel without the programme."
     )
     return ImpactResult(
         name="twfe_did",
@@ -321,20 +342,23 @@ def _t_terms(term: str, estimate: float, std_error: float, dof: float, confidenc
     )
 
 
-def _method_text(fit: FEFit, fe_dof: str, weights: str | None, dof: float) -> str:
+def _method_text(
+    fit: FEFit, fe_dof: str, weights: str | None, dof: float, cluster: str | None
+) -> str:
+    by = f"by {cluster} (blank: the area alone)" if cluster else "by area"
     wls = f"weighted least squares (weights: {weights})" if weights else "least squares"
     if fit.se_type == "CR1":
         counted = fe_dof == "full" or not fit.extra.get("nested", True)
         fe_text = "area effects counted" if counted else "area effects nested in clusters"
         se_text = (
-            f"CR1 cluster-robust standard errors by area with the small-sample factor "
+            f"CR1 cluster-robust standard errors {by} with the small-sample factor "
             f"G/(G-1)·(N-1)/(N-K) = {fit.ssc:.4f} (G = {fit.n_clusters}, N = {fit.n_obs}, "
             f"K = {fit.k}, {fe_text}); "
             f"t distribution with {dof:g} df"
         )
     else:
         se_text = (
-            "CR2 (Bell–McCaffrey) cluster-robust standard errors by area; t distribution "
+            f"CR2 (Bell–McCaffrey) cluster-robust standard errors {by}; t distribution "
             f"with {dof:.2f} df ({'G-1' if dof == fit.n_clusters - 1 else 'Satterthwaite'})"
         )
     return f"Area and year fixed effects, {wls}; {se_text}."
@@ -441,7 +465,7 @@ def fe_poisson(
     n_clusters = int(cluster.max()) + 1
     scores = _cluster_sums(xt * (y - mu)[:, None], cluster, n_clusters)
     nested = _nested(unit, cluster)
-    k = k_x + (0 if (fe_dof == "nested" and nested) else n_units)
+    k = k_x + _fe_count(fe_dof, nested, n_units)
     ssc = n_clusters / (n_clusters - 1) * (n_obs - 1) / (n_obs - k)
     vcov = ssc * bread @ (scores.T @ scores) @ bread
     return PoissonFit(
@@ -465,6 +489,7 @@ def poisson_did(
     time: str = "year",
     treat: str = "post",
     population: str | None = "population",
+    cluster: str | None = None,
     fe_dof: FEDof = "nested",
     confidence: float = 0.95,
 ) -> ImpactResult:
@@ -497,6 +522,7 @@ def poisson_did(
         time=time,
         treat=treat,
         population=population if use_population else None,
+        cluster=cluster,
     )
     offset = np.log(arrays.population) if arrays.population is not None else None
     fit = fe_poisson(
@@ -507,6 +533,7 @@ def poisson_did(
         arrays.time,
         time_labels=list(arrays.time_labels),
         offset=offset,
+        cluster=arrays.cluster,
         fe_dof=fe_dof,
     )
     log_rr = float(fit.beta[0])
@@ -527,7 +554,8 @@ def poisson_did(
     )
     method = (
         f"Poisson pseudo-maximum likelihood with area and year fixed effects, {offset_text}; "
-        f"estimate is the rate ratio exp(b); CR1 cluster-robust standard errors by area "
+        f"estimate is the rate ratio exp(b); CR1 cluster-robust standard errors by "
+        f"{cluster + ' (blank: the area alone)' if cluster else 'area'} "
         f"(factor G/(G-1)·(N-1)/(N-K) = {fit.ssc:.4f}, K = {fit.k}) on the log scale, "
         "normal-based interval exponentiated."
     )
@@ -537,7 +565,7 @@ def poisson_did(
         f"began, treated areas' rate was {rate_ratio:.3f} times what the comparison areas' "
         f"trend implies ({change:+.1f}%; {100 * confidence:g}% interval {low:.3f} to "
         f"{high:.3f}; p = {p_value:.3g}), from {fit.n_obs} area-years in "
-        f"{fit.n_clusters} areas."
+        f"{len(arrays.unit_labels)} areas, {fit.n_clusters} clusters."
     )
     details = {
         "log_scale": pd.DataFrame(

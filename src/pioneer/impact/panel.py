@@ -454,6 +454,7 @@ class PanelArrays:
     population: np.ndarray | None
     outcome_name: str
     frame: pd.DataFrame
+    cluster: np.ndarray | None = None  # integer codes; None: the units are the clusters
 
 
 def panel_arrays(
@@ -465,11 +466,14 @@ def panel_arrays(
     treat: str = "post",
     weights: str | None = None,
     population: str | None = None,
+    cluster: str | None = None,
     require_balanced: bool = False,
 ) -> PanelArrays:
     """Check a panel (or a plain frame with these column names) and return its arrays.
 
     Rows are sorted by unit and time so that results do not depend on the row order.
+    ``cluster`` names a column of cluster labels (e.g. ``site_id``); a blank label makes
+    the area its own cluster, so comparison areas outside any site stand alone.
     """
     if isinstance(data, AnalysisPanel):
         frame = data.frame
@@ -479,7 +483,7 @@ def panel_arrays(
         name = outcome
     else:
         raise AnalysisError(f"expected an AnalysisPanel or a DataFrame, got {type(data).__name__}")
-    needed = [outcome, unit, time, treat] + [c for c in (weights, population) if c]
+    needed = [outcome, unit, time, treat] + [c for c in (weights, population, cluster) if c]
     missing = [c for c in needed if c not in frame.columns]
     if missing:
         raise AnalysisError(
@@ -516,6 +520,9 @@ def panel_arrays(
         work["_w"] = _numeric(frame[weights], weights).to_numpy()
     if population:
         work["_p"] = _numeric(frame[population], population).to_numpy()
+    if cluster:
+        labels = frame[cluster].fillna("").astype(str).str.strip().to_numpy()
+        work["_c"] = np.where(labels == "", "area:" + work["_u"].to_numpy(), "cluster:" + labels)
     _check_design(
         work.rename(columns={"_u": unit, "_t": time}),
         unit,
@@ -540,7 +547,17 @@ def panel_arrays(
             raise AnalysisError(
                 f"population column {population!r} must be positive and not missing"
             )
+    cluster_codes = None
+    if cluster:
+        cluster_codes = np.asarray(pd.factorize(work["_c"], sort=True)[0])
+        per_unit = pd.Series(cluster_codes).groupby(np.asarray(unit_codes)).nunique()
+        if (per_unit > 1).any():
+            raise AnalysisError(
+                f"cluster column {cluster!r} changes within an area; each area must lie in "
+                "one cluster"
+            )
     return PanelArrays(
+        cluster=cluster_codes,
         y=work["_y"].to_numpy(),
         d=work["_d"].to_numpy(),
         unit=np.asarray(unit_codes),

@@ -35,10 +35,11 @@ for (weighted in c(FALSE, TRUE)) {
   tag <- if (weighted) "_weighted" else ""
   v_full <- vcovCL(fit, cluster = ~area, type = "HC1")
   add(paste0("twfe_cr1_full", tag), coef(fit)["post"], sqrt(v_full["post", "post"]), g_lin - 1)
-  # CR1 "nested": the area dummies are nested in the clusters and not counted, so
-  # K = 1 (post) + (T - 1) year dummies; cluster factor G/(G-1) from cadjust.
+  # CR1 "nested": the area dummies are nested in the clusters and not counted; K counts
+  # post, the T - 1 year dummies and the intercept (as Stata's xtreg and fixest do);
+  # the cluster factor G/(G-1) comes from cadjust.
   v0 <- vcovCL(fit, cluster = ~area, type = "HC0", cadjust = TRUE)
-  k_nested <- 1 + (t_lin - 1)
+  k_nested <- 1 + (t_lin - 1) + 1
   v_nested <- v0 * (n_lin - 1) / (n_lin - k_nested)
   add(paste0("twfe_cr1_nested", tag), coef(fit)["post"], sqrt(v_nested["post", "post"]),
       g_lin - 1, (n_lin - 1) / (n_lin - k_nested) * g_lin / (g_lin - 1))
@@ -82,7 +83,7 @@ pois <- glm(count ~ post + area + yr + offset(log(population)), family = poisson
 vp_full <- vcovCL(pois, cluster = ~area, type = "HC1")
 add("poisson_cr1_full", coef(pois)["post"], sqrt(vp_full["post", "post"]))
 vp0 <- vcovCL(pois, cluster = ~area, type = "HC0", cadjust = TRUE)
-k_nested <- 1 + (t_cnt - 1)
+k_nested <- 1 + (t_cnt - 1) + 1
 vp_nested <- vp0 * (n_cnt - 1) / (n_cnt - k_nested)
 add("poisson_cr1_nested", coef(pois)["post"], sqrt(vp_nested["post", "post"]),
     NA_real_, exp(coef(pois)["post"]))
