@@ -263,7 +263,8 @@ def _terms(
     names: list[str], coef: np.ndarray, se: np.ndarray, df: float | None, confidence: float
 ) -> pd.DataFrame:
     """Tidy rows with t (df given) or normal (df None) tests and intervals."""
-    stat = coef / se
+    with np.errstate(divide="ignore", invalid="ignore"):
+        stat = coef / se
     if df is None:
         p = 2 * stats.norm.sf(np.abs(stat))
         crit = stats.norm.ppf(0.5 + confidence / 2)

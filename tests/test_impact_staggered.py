@@ -1,0 +1,183 @@
+"""Callaway & Sant'Anna group-time ATTs: hand-checkable cases (no R package for it here).
+
+Each expected value is computed in the test from its definition: a difference of mean
+changes (2×2 cells), the cohort-size weighted averages, an injected homogeneous effect, and
+the exact equality with a fully dynamic event study when there is one cohort."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from pioneer.errors import AnalysisError
+from pioneer.impact.event_study import event_study
+from pioneer.impact.staggered import staggered_att
+
+ORACLE = Path(__file__).parent / "oracle" / "impact_g"
+
+
+@pytest.fixture(scope="module")
+def panel() -> pd.DataFrame:
+    """The simulated panel of the R oracle: cohorts 2013 (10 areas), 2015 (8), 42 never."""
+    return pd.read_csv(ORACLE / "panel.csv")
+
+
+def _wide(panel: pd.DataFrame) -> pd.DataFrame:
+    return panel.pivot(index="area_code", columns="year", values="outcome")
+
+
+def test_each_cell_is_a_difference_of_mean_changes(panel):
+    result = staggered_att(panel)
+    table = result.details["group_time"].set_index(["cohort", "year"])
+    wide = _wide(panel)
+    cohort = panel.groupby("area_code")["cohort"].first()
+    g13, never = wide[cohort == 2013], wide[cohort == 0]
+    # post cell, base year g - 1 = 2012
+    want = (g13[2016] - g13[2012]).mean() - (never[2016] - never[2012]).mean()
+    assert table.loc[(2013, 2016), "estimate"] == pytest.approx(want, rel=1e-12)
+    # pre cell with a varying base: 2011 against 2010
+    want = (g13[2011] - g13[2010]).mean() - (never[2011] - never[2010]).mean()
+    assert table.loc[(2013, 2011), "estimate"] == pytest.approx(want, rel=1e-12)
+    # standard error of a cell: sqrt(var_g / n_g + var_c / n_c), variances over n (ddof 0)
+    dg, dc = g13[2016] - g13[2012], never[2016] - never[2012]
+    se = np.sqrt(dg.var(ddof=0) / len(dg) + dc.var(ddof=0) / len(dc))
+    assert table.loc[(2013, 2016), "std_error"] == pytest.approx(se, rel=1e-12)
+
+
+def test_universal_base_uses_the_year_before_treatment(panel):
+    table = staggered_att(panel, base_period="universal").details["group_time"]
+    cell = table.set_index(["cohort", "year"]).loc[(2015, 2011)]
+    assert cell["base_year"] == 2014
+    assert (2015, 2014) not in set(zip(table["cohort"], table["year"], strict=True))
+
+
+def test_not_yet_treated_controls(panel):
+    table = staggered_att(panel, control="not_yet_treated").details["group_time"]
+    table = table.set_index(["cohort", "year"])
+    # 2013 cohort in 2014: the 42 never-treated and the 8 areas first treated in 2015
+    assert table.loc[(2013, 2014), "n_control"] == 50
+    # … but not in 2015, once the second cohort is treated
+    assert table.loc[(2013, 2015), "n_control"] == 42
+    wide = _wide(panel)
+    cohort = panel.groupby("area_code")["cohort"].first()
+    g13, ctrl = wide[cohort == 2013], wide[cohort != 2013]
+    want = (g13[2014] - g13[2012]).mean() - (ctrl[2014] - ctrl[2012]).mean()
+    assert table.loc[(2013, 2014), "estimate"] == pytest.approx(want, rel=1e-12)
+
+
+def test_aggregations_are_cohort_size_weighted(panel):
+    result = staggered_att(panel)
+    table = result.details["group_time"]
+    terms = result.tidy().set_index("term")
+    post = table[table["post"]]
+    size = post["cohort"].map({2013: 10, 2015: 8})
+    assert terms.loc["ATT (simple)", "estimate"] == pytest.approx(
+        (post["estimate"] * size).sum() / size.sum(), rel=1e-12
+    )
+    # e = 1: cohort 2013 in 2014 and cohort 2015 in 2016, weights 10 : 8
+    cells = table.set_index(["cohort", "year"])["estimate"]
+    e1 = (10 * cells[(2013, 2014)] + 8 * cells[(2015, 2016)]) / 18
+    assert terms.loc["ATT(e=1)", "estimate"] == pytest.approx(e1, rel=1e-12)
+    # e = 4 only the 2013 cohort reaches it
+    assert terms.loc["ATT(e=4)", "estimate"] == pytest.approx(cells[(2013, 2017)], rel=1e-12)
+    g15 = post[post["cohort"] == 2015]["estimate"].mean()
+    assert terms.loc["ATT(g=2015)", "estimate"] == pytest.approx(g15, rel=1e-12)
+    assert terms.loc["ATT (dynamic, e>=0 mean)", "estimate"] == pytest.approx(
+        np.mean([terms.loc[f"ATT(e={e})", "estimate"] for e in range(5)]), rel=1e-12
+    )
+
+
+def _homogeneous(effect: float, noise: float, seed: int) -> pd.DataFrame:
+    """45 areas × 2010-2017: cohorts 2013 (8 areas), 2015 (7), never treated (30); area
+    levels, a common curved trend, ``effect`` from the first treated year, normal noise."""
+    rng = np.random.default_rng(seed)
+    years = np.arange(2010, 2018)
+    cohort = np.repeat([2013, 2015, 0], [8, 7, 30])
+    level = rng.normal(0, 3, len(cohort))
+    y = 20 + level[:, None] + 0.5 * (years - 2010) + np.sin(years)
+    y = y + effect * ((cohort[:, None] > 0) & (years >= cohort[:, None]))
+    y = y + rng.normal(0, noise, y.shape)
+    return pd.DataFrame(
+        {
+            "area_code": np.repeat([f"E{i:02d}" for i in range(len(cohort))], len(years)),
+            "year": np.tile(years, len(cohort)),
+            "cohort": np.repeat(cohort, len(years)),
+            "outcome": y.ravel(),
+        }
+    )
+
+
+def test_recovers_a_homogeneous_effect_exactly_without_noise():
+    result = staggered_att(_homogeneous(2.5, 0.0, 1))
+    table = result.details["group_time"]
+    np.testing.assert_allclose(table.loc[table["post"], "estimate"], 2.5, atol=1e-10)
+    np.testing.assert_allclose(table.loc[~table["post"], "estimate"], 0.0, atol=1e-10)
+    assert result.tidy().set_index("term").loc["ATT (simple)", "estimate"] == pytest.approx(2.5)
+
+
+def test_interval_covers_an_injected_effect_at_about_the_nominal_rate():
+    # 100 simulated panels; the 95% interval of the simple ATT should cover 2.5 in roughly
+    # 95% of them (the binomial(100, 0.95) 99.9% range is about 87 to 100).
+    # The standard errors should also match the spread of the estimates across panels
+    # (within 25%), so that an interval too wide to fail cannot pass.
+    covered, estimates, errors = 0, [], []
+    for seed in range(100):
+        row = staggered_att(_homogeneous(2.5, 1.0, seed)).tidy().iloc[0]
+        covered += row["conf_low"] <= 2.5 <= row["conf_high"]
+        estimates.append(row["estimate"])
+        errors.append(row["std_error"])
+    assert 87 <= covered <= 100
+    assert np.mean(errors) == pytest.approx(np.std(estimates, ddof=1), rel=0.25)
+
+
+def test_one_cohort_equals_the_fully_dynamic_event_study(panel):
+    one = panel[panel["cohort"] != 2015]
+    cs = staggered_att(one, base_period="universal").details["dynamic"]
+    es = event_study(one, leads=None, lags=None).details["coefficients"]
+    es = es[~es["reference"]].set_index("event_time")["estimate"]
+    got = cs.set_index("event_time")["estimate"]
+    np.testing.assert_allclose(got.loc[es.index], es, rtol=1e-9, atol=1e-12)
+
+
+def test_two_periods_equals_twfe_by_hand():
+    # Two periods, one cohort: ATT = DiD of means = the TWFE coefficient (here by hand).
+    frame = pd.DataFrame(
+        {
+            "area_code": ["a", "a", "b", "b", "c", "c", "d", "d"],
+            "year": [2012, 2013] * 4,
+            "cohort": [2013, 2013, 2013, 2013, 0, 0, 0, 0],
+            "outcome": [1.0, 4.0, 2.0, 7.0, 1.0, 2.0, 3.0, 3.0],
+        }
+    )
+    # treated changes 3 and 5 (mean 4); controls 1 and 0 (mean 0.5): ATT 3.5
+    result = staggered_att(frame)
+    assert result.tidy().iloc[0]["estimate"] == pytest.approx(3.5)
+    # SE: sqrt(var0(3, 5)/2 + var0(1, 0)/2) = sqrt(1/2 + 0.25/2)
+    assert result.tidy().iloc[0]["std_error"] == pytest.approx(np.sqrt(0.5 + 0.125))
+
+
+def test_invariant_to_row_order_and_relabelling(panel):
+    base = staggered_att(panel).tidy()
+    rng = np.random.default_rng(11)
+    codes = {a: f"Q{rng.integers(1e9):09d}" for a in panel["area_code"].unique()}
+    shuffled = panel.sample(frac=1.0, random_state=5)
+    got = staggered_att(shuffled.assign(area_code=shuffled["area_code"].map(codes))).tidy()
+    pd.testing.assert_frame_equal(got, base, rtol=1e-10)
+
+
+def test_bad_input(panel):
+    with pytest.raises(AnalysisError, match="unbalanced"):
+        staggered_att(panel.iloc[1:])
+    with pytest.raises(AnalysisError, match="no never-treated"):
+        staggered_att(panel[panel["cohort"] > 0])
+    with pytest.raises(AnalysisError, match="no period before treatment"):
+        staggered_att(panel[panel["year"] >= 2013])
+    with pytest.raises(AnalysisError, match="repeat an area-period"):
+        staggered_att(pd.concat([panel, panel.iloc[[0]]]))
+    with pytest.raises(AnalysisError, match="control must be"):
+        staggered_att(panel, control="last_treated")
+    with pytest.raises(AnalysisError, match="must be numeric"):
+        staggered_att(panel.assign(outcome="x"))
