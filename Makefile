@@ -20,8 +20,15 @@ venv: $(STAMP) ## Create .venv and install Pioneer with its pinned dependencies
 demo: $(STAMP) ## Build the demo workspace and write every table and figure to out/
 	$(BIN)/pioneer demo --out out
 
-test: $(STAMP) lint ## Run the linters and the test suite
+test: $(STAMP) system lint ## Run the linters and the test suite
 	$(BIN)/pytest
+
+system: ## Install the system packages the tests drive (LibreOffice Calc, headless)
+	@command -v soffice >/dev/null 2>&1 || { \
+	  echo "installing LibreOffice Calc (headless) for the workbook recalculation tests"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+	  $$SUDO apt-get install -y -qq --no-install-recommends libreoffice-calc-nogui >/dev/null; }
 
 lint: $(STAMP) ## Check style and formatting with ruff
 	$(BIN)/ruff check src tests bench
@@ -43,4 +50,4 @@ bench: $(BENCH_STAMP) ## Run the benchmarks and print their ratios (see docs/per
 clean: ## Remove the virtual environment and outputs
 	rm -rf $(VENV) out workspace .pytest_cache .ruff_cache .hypothesis .coverage
 
-.PHONY: help venv demo test lint format bench clean
+.PHONY: help venv demo test system lint format bench clean

@@ -194,6 +194,11 @@ def test_demo_builds_the_workspace_tables_and_figures(capsys, tmp_path):
         assert (tmp_path / "out" / "figures" / f"{name}.svg").exists()
         assert (tmp_path / "out" / "figures" / f"{name}.png").exists()
     assert "out/tables" in out.replace("\\", "/")
+    # Issue 3: every site's indicator profile and the site workbook, from the real data.
+    indicators = tmp_path / "out" / "indicators"
+    assert len(list((indicators / "profiles").glob("profile_*.csv"))) == 25
+    assert (indicators / "pioneer-indicators.xlsx").exists()
+    assert (tmp_path / "ws" / "indicators.csv").exists()
 
 
 @pytest.mark.parametrize("fmt", ["csv", "xlsx", "sav"])

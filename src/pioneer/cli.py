@@ -29,9 +29,18 @@ survey_app = typer.Typer(
 import_app = typer.Typer(
     help="Import a wave of responses into the workspace.", no_args_is_help=True
 )
+indicators_app = typer.Typer(
+    help="Area indicators: import, site profiles, charts and the site workbook.",
+    no_args_is_help=True,
+)
+chart_app = typer.Typer(
+    help="Draw an indicator chart (SVG or PNG) with its data.", no_args_is_help=True
+)
 app.add_typer(programme_app, name="programme")
 app.add_typer(survey_app, name="survey")
 survey_app.add_typer(import_app, name="import")
+app.add_typer(indicators_app, name="indicators")
+indicators_app.add_typer(chart_app, name="chart")
 
 WorkspaceOption = Annotated[
     Path, typer.Option("--workspace", "-w", help="Workspace folder (responses, mailing lists).")
@@ -285,6 +294,193 @@ def survey_export(
     else:
         raise typer.BadParameter(f"--format must be csv, xlsx or sav; got {fmt!r}")
     typer.echo(f"wrote {path} ({responses['respondent_id'].nunique()} respondents)")
+
+
+# ---------------------------------------------------------------------------------------------
+# Indicators
+
+SiteOption = Annotated[str, typer.Option("--site", help="Site id or name, e.g. kent.")]
+IndicatorOption = Annotated[str, typer.Option("--indicator", help="Indicator id, e.g. falls65.")]
+ComparatorsOption = Annotated[
+    str,
+    typer.Option(
+        "--comparators",
+        help="Comma-separated: england, region, pioneers, non_pioneers, matched, group.",
+    ),
+]
+GroupOption = Annotated[
+    str | None,
+    typer.Option("--group", help="Area codes of a user-defined comparator group, comma-separated."),
+]
+
+
+def _indicator_data(workspace: Path):
+    """The workspace's indicator store, or the packaged real data when it holds none."""
+    from pioneer.indicators import ingest, store
+
+    data = store.load(workspace)
+    if data.empty:
+        typer.echo(
+            f"(no indicators imported into {workspace}: using the packaged Fingertips data)",
+            err=True,
+        )
+        return ingest.packaged()
+    return data
+
+
+def _site_id(programme, name: str) -> str:
+    return name if name in programme.site_ids else programme.resolve(name)
+
+
+def _split(text: str | None) -> tuple[str, ...]:
+    return tuple(part.strip() for part in (text or "").split(",") if part.strip())
+
+
+@indicators_app.command("import")
+def indicators_import(
+    file: Annotated[Path, typer.Argument(help="Fingertips export, tidy CSV or extract CSV.")],
+    indicator: Annotated[
+        str | None, typer.Option("--indicator", help="Catalogue id, if the file lacks one.")
+    ] = None,
+    workspace: WorkspaceOption = Path("workspace"),
+) -> None:
+    """Import an indicator file into the workspace (all or nothing; re-imports replace)."""
+    from pioneer.indicators import store
+
+    _, summary = store.import_file(workspace, file, indicator)
+    typer.echo(f"{file}: {summary.describe()} in {store.path_of(workspace)}")
+
+
+@indicators_app.command("list")
+def indicators_list(fmt: FormatOption = "terminal", output: OutOption = None) -> None:
+    """List the indicator catalogue: ids, titles, dimensions, polarity, statistic."""
+    from pioneer.indicators import catalogue
+
+    _emit(catalogue.catalogue_table(catalogue.load()), fmt, output)
+
+
+@indicators_app.command("profile")
+def indicators_profile(
+    site: SiteOption,
+    comparators: ComparatorsOption = "england,region,pioneers",
+    group: GroupOption = None,
+    period: Annotated[
+        str | None, typer.Option(help="Period, e.g. 2016/17; default latest.")
+    ] = None,
+    workspace: WorkspaceOption = Path("workspace"),
+    fmt: FormatOption = "terminal",
+    output: OutOption = None,
+) -> None:
+    """A site's profile: every indicator against the chosen comparators."""
+    from pioneer import programme as registry
+    from pioneer.indicators import profile
+
+    programme = registry.load("pioneers")
+    site_id = _site_id(programme, site)
+    result = profile.site_profile(
+        _indicator_data(workspace),
+        programme,
+        site_id,
+        _split(comparators),
+        period=period,
+        group=_split(group) or None,
+    )
+    _emit(result, fmt, output)
+
+
+@chart_app.command("trend")
+def chart_trend(
+    indicator: IndicatorOption,
+    site: SiteOption,
+    output: Annotated[Path, typer.Option("--output", "-o", help="SVG or PNG file.")],
+    comparators: ComparatorsOption = "england,region",
+    group: GroupOption = None,
+    workspace: WorkspaceOption = Path("workspace"),
+) -> None:
+    """A site's values over time against its comparators."""
+    from pioneer import programme as registry
+    from pioneer.indicators import catalogue, profile, views
+    from pioneer.reports import indicator_figures
+
+    programme = registry.load("pioneers")
+    site_id = _site_id(programme, site)
+    meta = catalogue.load().get(indicator)
+    frame, ids = profile.trend_series(
+        _indicator_data(workspace),
+        programme,
+        site_id,
+        meta,
+        _split(comparators),
+        group=_split(group) or None,
+    )
+    result = views.trend_view(frame, meta, site_id, list(ids))
+    for path in indicator_figures.trend_chart(result, output):
+        typer.echo(f"wrote {path}")
+
+
+@chart_app.command("spine")
+def chart_spine(
+    site: SiteOption,
+    output: Annotated[Path, typer.Option("--output", "-o", help="SVG or PNG file.")],
+    period: Annotated[str | None, typer.Option(help="Period; default each one's latest.")] = None,
+    workspace: WorkspaceOption = Path("workspace"),
+) -> None:
+    """Every indicator of a site against the spread of English districts."""
+    from pioneer import programme as registry
+    from pioneer.indicators import profile, views
+    from pioneer.reports import indicator_figures
+
+    programme = registry.load("pioneers")
+    site_id = _site_id(programme, site)
+    data = _indicator_data(workspace)
+    site_profile = profile.site_profile(data, programme, site_id, ("england",), period=period)
+    result = views.spine_view(site_profile, views.england_distributions(data, site_profile))
+    for path in indicator_figures.spine_chart(result, output):
+        typer.echo(f"wrote {path}")
+
+
+@chart_app.command("funnel")
+def chart_funnel(
+    indicator: IndicatorOption,
+    output: Annotated[Path, typer.Option("--output", "-o", help="SVG or PNG file.")],
+    period: Annotated[str | None, typer.Option(help="Period; default the latest.")] = None,
+    site: Annotated[
+        str | None, typer.Option("--site", help="Highlight this site's districts.")
+    ] = None,
+    workspace: WorkspaceOption = Path("workspace"),
+) -> None:
+    """Districts' values against their size, with 95% and 99.8% control limits."""
+    from pioneer import programme as registry
+    from pioneer.indicators import catalogue, views
+    from pioneer.reports import indicator_figures
+
+    highlight: tuple[str, ...] = ()
+    if site:
+        programme = registry.load("pioneers")
+        highlight = programme.lad_codes(_site_id(programme, site), vintage=2018)
+    meta = catalogue.load().get(indicator)
+    points = views.funnel_view(_indicator_data(workspace), meta, period=period, highlight=highlight)
+    for path in indicator_figures.funnel_plot(points, views.funnel_curve(points), output):
+        typer.echo(f"wrote {path}")
+
+
+@indicators_app.command("workbook")
+def indicators_workbook(
+    output: Annotated[Path, typer.Option("--output", "-o", help="XLSX file to write.")] = Path(
+        "pioneer-indicators.xlsx"
+    ),
+    site: Annotated[str | None, typer.Option(help="Site the workbook opens on.")] = None,
+    workspace: WorkspaceOption = Path("workspace"),
+) -> None:
+    """The site workbook: pick a site and comparators; charts follow by formulas."""
+    from pioneer import programme as registry
+    from pioneer.indicators import workbook
+    from pioneer.reports import site_workbook
+
+    programme = registry.load("pioneers")
+    content = workbook.assemble(_indicator_data(workspace), programme)
+    chosen = _site_id(programme, site) if site else None
+    typer.echo(f"wrote {site_workbook.write_site_workbook(content, output, site=chosen)}")
 
 
 @app.command()

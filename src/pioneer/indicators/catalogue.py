@@ -27,6 +27,7 @@ from pathlib import Path
 import pandas as pd
 
 from pioneer.errors import AnalysisError, DataFileError
+from pioneer.results import Layout, TableResult
 
 #: The evaluation's six dimensions of candidate indicators, id -> label as written
 #: (``004_64464799fe2d0c37.txt`` lines 26–31; ``reference/evaluation/indicator_dimensions.csv``).
@@ -265,6 +266,34 @@ class Catalogue:
         out["has_packaged_data"] = out["has_packaged_data"].astype(bool)
         out["dimension_label"] = [DIMENSIONS[d] for d in out["dimension"]]
         return out
+
+
+def catalogue_table(catalogue: Catalogue) -> TableResult:
+    """The catalogue as a table to read: id, title, dimension, unit, polarity, statistic,
+    source and whether real data are packaged."""
+    columns = {
+        "id": "Id",
+        "short_title": "Indicator",
+        "dimension_label": "Dimension",
+        "unit": "Unit",
+        "polarity": "Polarity",
+        "statistic": "Statistic",
+        "fingertips_id": "Fingertips id",
+        "has_packaged_data": "Real data packaged",
+        "source": "Source",
+    }
+    frame = catalogue.frame().loc[:, list(columns)]
+    return TableResult(
+        name="indicator_catalogue",
+        title="Indicator catalogue",
+        frame=frame,
+        method="Metadata as published by Fingertips and NHS Digital (see each source).",
+        notes=("Entries whose facts could not be checked say 'unconfirmed' in their note.",),
+        source=f"pioneer indicator catalogue ({catalogue.source})",
+        layout=Layout(
+            rows=("id",), values=tuple(list(columns)[1:]), headings=tuple(columns.items())
+        ),
+    )
 
 
 def load(path: str | Path | None = None) -> Catalogue:

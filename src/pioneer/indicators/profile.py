@@ -458,3 +458,46 @@ def england_distribution(
         best=best,
         england=float(england.iloc[0]) if not england.empty else math.nan,
     )
+
+
+def trend_series(
+    data: pd.DataFrame,
+    programme: Programme,
+    site_id: str,
+    indicator: Indicator | str,
+    comparators: Sequence[str] = ("england", "region"),
+    *,
+    group: Sequence[str] | None = None,
+    k: int = 10,
+    include_part: bool = True,
+    catalogue: Catalogue | None = None,
+) -> tuple[pd.DataFrame, tuple[str, ...]]:
+    """A site's series of one indicator and its comparators' series, in one frame.
+
+    The input of :func:`pioneer.indicators.views.trend_view`: the site's rows
+    (:func:`~pioneer.indicators.areas.site_values`, ``area_code`` = the site id), each
+    comparator's rows (``area_code`` = the comparator id) and the published rows of
+    ``data`` for that indicator; with the comparator ids in the order asked for.
+    """
+    cat = catalogue_module.load() if catalogue is None else catalogue
+    meta = cat.get(indicator) if isinstance(indicator, str) else indicator
+    chosen = areas.comparators_for(
+        programme,
+        site_id,
+        tuple(comparators),
+        group=group,
+        data=data,
+        indicator=meta,
+        k=k,
+        include_part=include_part,
+        catalogue=cat,
+    )
+    parts = [
+        data[data["indicator_id"] == meta.id],
+        areas.site_values(data, programme, site_id, meta, include_part=include_part, catalogue=cat),
+        *(areas.comparator_values(data, c, meta, catalogue=cat) for c in chosen),
+    ]
+    frame = pd.concat([p for p in parts if len(p)], ignore_index=True)
+    # A published row that shares a comparator's id (none do today) must not shadow it.
+    frame = frame.drop_duplicates(subset=["indicator_id", "area_code", "period", "sex", "age"])
+    return frame, tuple(c.id for c in chosen)
