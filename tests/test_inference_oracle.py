@@ -15,9 +15,9 @@ import pytest
 from pioneer.survey.inference import (
     chi_square_2x2,
     chi_square_test,
-    expected_2x2,
     difference_interval,
     equal_site_weights,
+    expected_2x2,
     mcnemar_exact,
     mcnemar_test,
     two_proportion_test,

@@ -368,4 +368,5 @@ def test_one_prepared_object_reused_by_many_tables_gives_fresh_answers(frame, op
         )
     assert prepared.memo, "the grid of 'progress' is gathered once and kept"
     grids = [value[1] for key, value in prepared.memo.items() if key[0] == "grid"]
-    assert grids and all(not g.answers.person.flags.writeable for g in grids)
+    assert grids
+    assert all(not g.answers.person.flags.writeable for g in grids)
