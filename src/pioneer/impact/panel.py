@@ -191,6 +191,11 @@ def build_panel(
     if not all_years:
         raise AnalysisError(f"no rows for outcome {outcome!r} after the exclusions")
     first_cohort = min(cohorts[w] for w in waves)
+    if baseline is None and all_years[0] >= first_cohort:
+        raise AnalysisError(
+            f"the treated group has no pre-period: the data start in {all_years[0]}, when "
+            f"cohort {first_cohort} is treated; give data from before {first_cohort}"
+        )
     if baseline is None:
         baseline = (all_years[0], first_cohort - 1)
     if follow_up is None:
