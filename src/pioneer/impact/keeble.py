@@ -233,7 +233,8 @@ def _window_mean(
 
 
 def _t_row(term: str, estimate: float, se: float, df: float, confidence: float) -> list:
-    statistic = estimate / se
+    with np.errstate(divide="ignore", invalid="ignore"):
+        statistic = np.float64(estimate) / np.float64(se)
     p_value = 2 * stats.t.sf(abs(statistic), df)
     half = stats.t.ppf(0.5 + confidence / 2, df) * se
     return [term, estimate, se, statistic, p_value, estimate - half, estimate + half]
