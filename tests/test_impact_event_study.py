@@ -128,3 +128,22 @@ def test_bad_input(panel):
     with pytest.raises(AnalysisError, match="collinear"):
         # every area treated in the same year: the lags are the year effects
         event_study(panel.assign(cohort=2013), leads=None, lags=None)
+
+
+def test_event_study_figure_is_reproducible_svg(panel, tmp_path):
+    import xml.etree.ElementTree as ET
+
+    from pioneer.reports.impact_figures import event_study_figure
+
+    result = event_study(panel)
+    first = event_study_figure(result, tmp_path / "a" / "es.svg")
+    second = event_study_figure(result, tmp_path / "b" / "es.svg")
+    assert first[0].read_bytes() == second[0].read_bytes()
+    root = ET.parse(first[0]).getroot()
+    text = " ".join(t for e in root.iter() for t in e.itertext())
+    assert "Event study: outcome" in text
+    assert "Joint test that all leads are zero" in text
+    data = pd.read_csv(first[1])
+    assert data["event_time"].tolist() == [-3, -2, -1, 0, 1, 2, 3]
+    with pytest.raises(ValueError, match="svg"):
+        event_study_figure(result, tmp_path / "es.pdf")

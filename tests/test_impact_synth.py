@@ -171,3 +171,27 @@ def test_bad_input(convex):
         synthetic_control(frame.iloc[1:], treated_unit="SITE", treatment_year=2015)
     with pytest.raises(AnalysisError, match="must be numeric"):
         synthetic_control(frame.assign(outcome="*"), treated_unit="SITE", treatment_year=2015)
+
+
+def test_synth_figures_are_reproducible_svg(convex, tmp_path):
+    import xml.etree.ElementTree as ET
+
+    from pioneer.reports.impact_figures import synth_figure, synth_placebo_figure
+
+    result = synthetic_control(convex[0], treated_unit="SITE", treatment_year=2015)
+    for draw, words in (
+        (synth_figure, "synthetic control"),
+        (synth_placebo_figure, "placebo (each donor)"),
+    ):
+        first = draw(result, tmp_path / "a" / f"{draw.__name__}.svg")
+        second = draw(result, tmp_path / "b" / f"{draw.__name__}.svg")
+        assert first[0].read_bytes() == second[0].read_bytes()
+        root = ET.parse(first[0]).getroot()
+        assert words in " ".join(t for e in root.iter() for t in e.itertext())
+        assert first[1].exists()
+    placebo_data = pd.read_csv(tmp_path / "a" / "synth_placebo_figure.csv")
+    assert set(placebo_data["unit"]) == {"SITE", "D0", "D1", "D2", "D3", "D4"}
+    with pytest.raises(ValueError, match="synthetic_control"):
+        synth_figure(
+            result.__class__(**{**result.__dict__, "name": "matching"}), tmp_path / "x.svg"
+        )
