@@ -164,10 +164,23 @@ def synthetic_control(
         w = synth_weights(wide[target].to_numpy()[pre], y0[pre], v)
         return w, wide[target].to_numpy() - y0 @ w
 
+    # A pre-period fit below this is exact up to rounding; ratios use it as the floor, so that
+    # exact fits are ranked by their post-period RMSPE rather than by rounding noise.
+    floor = 1e-9 * max(1.0, float(np.abs(wide.to_numpy()).mean()))
+
+    def ratio_of(pre_value: float, post_value: float) -> float:
+        return post_value / max(pre_value, floor)
+
+    if len(pool) >= int(pre.sum()):
+        notes.append(
+            f"{len(pool)} donors for {int(pre.sum())} pre-period years: the pre-period can be "
+            "fitted exactly by many weightings (overfitting); prefer a longer baseline or a "
+            "smaller, similar donor pool (Abadie 2021)."
+        )
     weights, gap = fit_one(treated_unit, pool)
     pre_rmspe = float(np.sqrt(np.mean(gap[pre] ** 2)))
     post_rmspe = float(np.sqrt(np.mean(gap[~pre] ** 2)))
-    ratio = post_rmspe / pre_rmspe if pre_rmspe > 0 else np.inf
+    ratio = ratio_of(pre_rmspe, post_rmspe)
     synthetic = wide[treated_unit].to_numpy() - gap
     path = pd.DataFrame(
         {
@@ -207,7 +220,7 @@ def synthetic_control(
                     "treated": False,
                     "pre_rmspe": pr,
                     "post_rmspe": po,
-                    "ratio": po / pr if pr > 0 else np.inf,
+                    "ratio": ratio_of(pr, po),
                 }
             )
             gaps.append(pd.DataFrame({"unit": donor, time: years, "gap": g, "treated": False}))
