@@ -361,7 +361,8 @@ def _logit_score(x: np.ndarray, treated: np.ndarray) -> np.ndarray:
     """The linear predictor of a logistic regression of treatment on ``x`` (with intercept)."""
     import warnings
 
-    import statsmodels.api as sm
+    from statsmodels.genmod import families
+    from statsmodels.genmod.generalized_linear_model import GLM
     from statsmodels.tools.sm_exceptions import (
         ConvergenceWarning,
         PerfectSeparationError,
@@ -373,7 +374,7 @@ def _logit_score(x: np.ndarray, treated: np.ndarray) -> np.ndarray:
         with warnings.catch_warnings():
             warnings.simplefilter("error", PerfectSeparationWarning)
             warnings.simplefilter("error", ConvergenceWarning)
-            fit = sm.GLM(treated.astype(float), design, family=sm.families.Binomial()).fit(
+            fit = GLM(treated.astype(float), design, family=families.Binomial()).fit(
                 tol=1e-12, maxiter=100
             )
     except (

@@ -215,7 +215,8 @@ def _twfe_many(y: np.ndarray, x: np.ndarray, units: np.ndarray, times: np.ndarra
     rows = t > 0
     z[np.flatnonzero(rows), u.max() + t[rows]] = 1.0
     stacked = np.column_stack([y, x])
-    resid = stacked - z @ np.linalg.lstsq(z, stacked, rcond=None)[0]
+    q, _ = np.linalg.qr(z)
+    resid = stacked - q @ (q.T @ stacked)
     yt, xt = resid[:, 0], resid[:, 1:]
     denom = (xt**2).sum(axis=0)
     with np.errstate(divide="ignore", invalid="ignore"):
