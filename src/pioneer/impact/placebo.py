@@ -8,7 +8,7 @@
 - :func:`placebo_in_space` keeps only never-treated areas and hands the real cohorts to
   randomly drawn areas, many times; the real TWFE DiD estimate is then ranked among the
   placebo estimates (a randomisation-inference p-value, in the spirit of Fisher's exact
-  test; Abadie 2021 §6 for synthetic controls, MacKinnon & Webb 2020 for DiD).
+  test; Abadie 2021 for synthetic controls, MacKinnon & Webb 2020 for DiD).
 
 References: Abadie (2021), JEL 59(2); MacKinnon & Webb (2020), *Randomization inference for
 difference-in-differences with few treated clusters*, Journal of Econometrics 218(2).

@@ -8,7 +8,7 @@ of squared pre-period gaps; they are found by a penalised non-negative least-squ
 SLSQP with the exact constraints. The effect is the gap between the treated area and its
 synthetic control after treatment.
 
-Inference is by placebos in space (ADH 2010 §3.3; Abadie 2021, JEL 59(2), §6): every donor
+Inference is by placebos in space (ADH 2010, the placebo studies; Abadie 2021): every donor
 in turn is treated as if it were the site, with the other donors as its pool, and the ratio
 of post- to pre-period root mean squared prediction error (RMSPE) is compared. The
 permutation p-value is the share of the J + 1 areas (donors and the site) whose ratio is at
