@@ -450,6 +450,8 @@ class _Coded:
     item: np.ndarray
     value: np.ndarray
     wave: np.ndarray
+    # Answers are read-only once made, so what is derived from them is kept (see observed).
+    _derived: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def __len__(self) -> int:
         return len(self.person)
@@ -474,11 +476,14 @@ class _Coded:
 
     def observed(self, what: str) -> list[str]:
         """Item (``"item"``) or value (``"value"``) codes that occur, as text."""
+        if what in self._derived:
+            return list(self._derived[what])
         codes, labels = (
             (self.item, self.prep.items) if what == "item" else (self.value, self.prep.values)
         )
         present = np.bincount(codes, minlength=len(labels)) > 0
-        return [str(c) for c in labels[present]]
+        self._derived[what] = tuple(str(c) for c in labels[present])
+        return list(self._derived[what])
 
     def frame(self) -> pd.DataFrame:
         """Columns ``respondent_id, item, value, panel_id, wave, site, org_type`` (categorical
@@ -560,6 +565,10 @@ def _respondents(answers: _Coded) -> pd.DataFrame:
     return pd.DataFrame(_person_columns(answers.prep, np.flatnonzero(_in_base(answers))))
 
 
+#: Dimensions whose codes are never -1 (answers always have an item, a value and a wave).
+_NEVER_MISSING = frozenset({"item", "value", "wave"})
+
+
 def _count(dims: Sequence[tuple[str, np.ndarray, Any]], name: str = "n") -> pd.DataFrame:
     """Counts of each observed combination of coded dimensions, by ``np.bincount``.
 
@@ -568,13 +577,15 @@ def _count(dims: Sequence[tuple[str, np.ndarray, Any]], name: str = "n") -> pd.D
     """
     shape = tuple(max(len(labels), 1) for _, _, labels in dims)
     dtype = np.int32 if int(np.prod(shape)) < 2**31 else np.int64
-    flat = np.zeros(len(dims[0][1]), dtype=dtype)
+    flat = dims[0][1].astype(dtype)  # a copy, built on in place
     missing = None
-    for (_, codes, _), size in zip(dims, shape, strict=True):
-        if len(codes) and codes.min() < 0:
+    for position, ((column, codes, _), size) in enumerate(zip(dims, shape, strict=True)):
+        # Item, value and wave codes of answers are never missing; attributes may be.
+        if column not in _NEVER_MISSING and len(codes) and codes.min() < 0:
             missing = codes < 0 if missing is None else missing | (codes < 0)
-        flat *= size
-        flat += codes
+        if position:
+            flat *= size
+            flat += codes
     if missing is not None:
         flat = flat[~missing]
     counts = np.bincount(flat, minlength=int(np.prod(shape)))
@@ -1928,7 +1939,10 @@ def trend(
         _check_codes(grid.answers, scale, "correct the data or the instrument's scale")
     notes = _not_asked_notes(grid, wave_list)
 
-    hits = grid.answers.take(grid.answers.values_in(wanted))
+    key = ("hits", id(grid), wanted)
+    if key not in prep.memo:  # the answers in the categories, shared by whole and split trends
+        prep.memo[key] = (grid, grid.answers.take(grid.answers.values_in(wanted)))
+    hits = prep.memo[key][1]
     cells = pd.DataFrame(
         [(code, wave) for code in grid.codes for wave in grid.asked[code]],
         columns=["item", "wave"],
@@ -2180,6 +2194,32 @@ def _comparisons(waves: tuple[int, ...]) -> list[tuple[str, int, int]]:
     return pairs
 
 
+def _answer_cube(hits: _Coded, grid: _Grid, n_waves: int, n_panels: int) -> np.ndarray:
+    """Wave × item × panel member: True where the informant's answer is among ``hits``."""
+    prep = hits.prep
+    panel_of, _ = prep.attributes["panel_id"]
+    item_at = np.full(len(prep.items), -1, dtype=np.int64)
+    item_at[prep.items.get_indexer(pd.Index(grid.codes, dtype="string"))] = np.arange(
+        len(grid.codes)
+    )
+    n_items = max(len(grid.codes), 1)
+    # Flat positions in the cube, in place and in 32 bits where the cube allows (these
+    # arrays are as long as the answers).
+    wide = np.int32 if n_waves * n_items * n_panels < 2**31 else np.int64
+    panel = panel_of[hits.person]
+    item = item_at.astype(wide)[hits.item]
+    flat = hits.wave.astype(wide)
+    flat *= n_items
+    flat += item
+    flat *= n_panels
+    flat += panel
+    keep = (panel >= 0) & (item >= 0)
+    y = np.zeros((n_waves, n_items, n_panels), dtype=bool)
+    y.reshape(-1)[flat if keep.all() else flat[keep]] = True
+    y.flags.writeable = False
+    return y
+
+
 def _paired_counts(hits: _Coded, grid: _Grid, by: str | None = None) -> dict:
     """For each item and pair of waves it was asked in: (pairs, a1, a2, only_from, only_to).
 
@@ -2193,32 +2233,20 @@ def _paired_counts(hits: _Coded, grid: _Grid, by: str | None = None) -> dict:
     base = np.flatnonzero(grid.in_base)
     base = base[panel_of[base] >= 0]
     n_waves, n_panels = len(prep.waves), max(len(panel_labels), 1)
-    in_base = np.zeros((n_waves, n_panels), dtype=bool)
-    in_base[prep.wave_code[base], panel_of[base]] = True
     if by is not None:
         group_of, group_labels = prep.attributes[by]
         group = np.full((n_waves, n_panels), -1, dtype=np.int64)
         group[prep.wave_code[base], panel_of[base]] = group_of[base]
+    # The base and answer cubes depend only on the grid and the answers: kept on the answers
+    # (read-only once made), so the whole and split trends of one table set build them once.
+    key = ("cube", id(grid))
+    if key not in hits._derived:
+        in_base = np.zeros((n_waves, n_panels), dtype=bool)
+        in_base[prep.wave_code[base], panel_of[base]] = True
+        hits._derived[key] = (grid, in_base, _answer_cube(hits, grid, n_waves, n_panels))
+    _, in_base, y = hits._derived[key]
     waves = [int(w) for w, any_ in zip(prep.waves, in_base.any(axis=1), strict=True) if any_]
     position = {int(w): i for i, w in enumerate(prep.waves)}
-    item_at = np.full(len(prep.items), -1, dtype=np.int64)
-    item_at[prep.items.get_indexer(pd.Index(grid.codes, dtype="string"))] = np.arange(
-        len(grid.codes)
-    )
-    n_items = max(len(grid.codes), 1)
-    # Flat positions in the wave × item × panel-member cube, in place and in 32 bits where
-    # the cube allows (these arrays are as long as the answers).
-    wide = np.int32 if n_waves * n_items * n_panels < 2**31 else np.int64
-    panel = panel_of[hits.person]
-    item = item_at.astype(wide)[hits.item]
-    flat = hits.wave.astype(wide)
-    flat *= n_items
-    flat += item
-    flat *= n_panels
-    flat += panel
-    keep = (panel >= 0) & (item >= 0)
-    y = np.zeros((n_waves, n_items, n_panels), dtype=bool)  # wave × item × panel member
-    y.reshape(-1)[flat if keep.all() else flat[keep]] = True
     size = len(group_labels) if by is not None else 1
     wanted: dict[tuple[int, int], list[tuple[int, str]]] = {}
     for i, code in enumerate(grid.codes):
