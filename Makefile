@@ -46,6 +46,7 @@ $(BENCH_STAMP): $(STAMP)
 
 bench: $(BENCH_STAMP) ## Run the benchmarks and print their ratios (see docs/performance.md)
 	$(BIN)/python bench/bench_tabulate.py
+	$(BIN)/python bench/bench_indicators.py
 
 clean: ## Remove the virtual environment and outputs
 	rm -rf $(VENV) out workspace .pytest_cache .ruff_cache .hypothesis .coverage
