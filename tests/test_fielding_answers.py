@@ -354,7 +354,7 @@ def test_validation_never_accepts_an_unknown_code(form):
         assert set(checked.errors) <= set(FIELD_NAMES)
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=80, deadline=None)
 @given(FORMS)
 def test_answers_round_trip_through_the_form_and_the_frame(form):
     stored: dict[str, str] = {}
