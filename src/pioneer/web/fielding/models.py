@@ -1,0 +1,133 @@
+"""Fielding tables: survey waves, panel members, contacts and invitations.
+
+Contact details (name, e-mail, role) live only in :class:`Contact`. Everything the analysis
+sees is keyed by :class:`PanelMember`'s pseudonymous id, which is random and never derived
+from the e-mail address.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+from django.db import models
+
+from pioneer.survey.frame import ORG_TYPES
+from pioneer.web.programme.models import Site
+
+
+class SurveyWave(models.Model):
+    """One annual round of the survey: its year, instrument version and fieldwork dates."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        CLOSED = "closed", "Closed"
+
+    year = models.PositiveSmallIntegerField(unique=True)
+    instrument_id = models.CharField(
+        max_length=64, help_text="a packaged instrument, e.g. ki2018 (pioneer.survey.instrument)"
+    )
+    opens = models.DateField()
+    closes = models.DateField()
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.OPEN)
+
+    class Meta:
+        ordering = ("year",)
+        constraints = (
+            models.CheckConstraint(
+                condition=models.Q(closes__gte=models.F("opens")), name="wave_closes_after_opens"
+            ),
+        )
+
+    def __str__(self) -> str:
+        return f"{self.year} wave"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == self.Status.OPEN
+
+
+def new_panel_id() -> str:
+    """A fresh pseudonymous panel id: 64 random bits, nothing derived from the person."""
+    return f"pm_{secrets.token_hex(8)}"
+
+
+class PanelMember(models.Model):
+    """A key informant across waves, known to the analysis only by ``panel_id``."""
+
+    panel_id = models.CharField(max_length=32, unique=True, default=new_panel_id)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.panel_id
+
+
+class Contact(models.Model):
+    """A key informant on one wave's mailing list for one site: the contact details."""
+
+    wave = models.ForeignKey(SurveyWave, on_delete=models.PROTECT, related_name="contacts")
+    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="contacts")
+    panel_member = models.ForeignKey(PanelMember, on_delete=models.PROTECT, related_name="contacts")
+    name = models.CharField(max_length=200)
+    email = models.EmailField(max_length=254, help_text="stored in lower case")
+    organisation = models.CharField(max_length=300)
+    org_type = models.CharField(
+        max_length=16, choices=[(t, t) for t in ORG_TYPES], verbose_name="organisation type"
+    )
+    role = models.CharField(max_length=200, blank=True)
+    added_at = models.DateTimeField(auto_now_add=True)
+
+    site_path = "site"
+
+    class Meta:
+        ordering = ("site__name", "name", "pk")
+        constraints = (
+            models.UniqueConstraint(fields=["wave", "email"], name="contact_email_once_per_wave"),
+            models.UniqueConstraint(
+                fields=["wave", "panel_member"], name="contact_person_once_per_wave"
+            ),
+        )
+
+    def __str__(self) -> str:
+        # Deliberately not the name or e-mail: str() ends up in logs and admin messages.
+        return f"contact {self.pk}"
+
+
+class Invitation(models.Model):
+    """The invitation of one contact to one wave. The token is kept only as its hash.
+
+    Skeleton: sending, reminders and the token round trip come with the next increment
+    (they will call ``pioneer.fielding.tokens`` for generation and hashing).
+    """
+
+    class Status(models.TextChoices):
+        INVITED = "invited", "Invited"
+        REMINDED = "reminded", "Reminded"
+        STARTED = "started", "Started"
+        COMPLETED = "completed", "Completed"
+        BOUNCED = "bounced", "Bounced"
+        OPTED_OUT = "opted_out", "Opted out"
+
+    contact = models.OneToOneField(Contact, on_delete=models.PROTECT, related_name="invitation")
+    token_hash = models.CharField(max_length=128, unique=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.INVITED)
+    reminders_sent = models.PositiveSmallIntegerField(default=0)
+    invited_at = models.DateTimeField(null=True, blank=True)
+    last_reminded_at = models.DateTimeField(null=True, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    bounced_at = models.DateTimeField(null=True, blank=True)
+    opted_out_at = models.DateTimeField(null=True, blank=True)
+
+    site_path = "contact__site"
+
+    class Meta:
+        ordering = ("contact__site__name", "pk")
+
+    def __str__(self) -> str:
+        return f"invitation {self.pk} ({self.status})"
+
+    @property
+    def status_label(self) -> str:
+        if self.status == self.Status.REMINDED:
+            return f"Reminded {self.reminders_sent}×"
+        return self.get_status_display()

@@ -1,0 +1,12 @@
+"""URL configuration: the programme pages, fielding, accounts and the programme-admin site."""
+
+from django.urls import include, path
+
+from pioneer.web.admin import site as admin_site
+
+urlpatterns = [
+    path("", include("pioneer.web.programme.urls")),
+    path("", include("pioneer.web.fielding.urls")),
+    path("accounts/", include("pioneer.web.accounts.urls")),
+    path("admin/", admin_site.urls),
+]
