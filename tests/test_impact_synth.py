@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from pioneer.errors import AnalysisError
-from pioneer.impact.synth import synth_weights, synthetic_control
+from pioneer.impact.synth import site_synthetic_control, synth_weights, synthetic_control
 
 YEARS = list(range(2010, 2018))  # treatment 2015: 5 pre-periods, 3 post
 
@@ -195,3 +195,47 @@ def test_synth_figures_are_reproducible_svg(convex, tmp_path):
         synth_figure(
             result.__class__(**{**result.__dict__, "name": "matching"}), tmp_path / "x.svg"
         )
+
+
+def test_site_series_is_the_population_weighted_mean(convex):
+    frame, _ = convex
+    # Split the site into two areas: SITE = (1·P + 3·Q)/4 with populations 1 and 3.
+    site = frame[frame["area_code"] == "SITE"].reset_index(drop=True)
+    p_area = site.assign(area_code="P", outcome=site["outcome"] + 3.0, population=1.0)
+    q_area = site.assign(area_code="Q", outcome=site["outcome"] - 1.0, population=3.0)
+    donors = frame[frame["area_code"] != "SITE"].assign(population=10.0)
+    panel = pd.concat([p_area, q_area, donors], ignore_index=True)
+    panel["cohort"] = np.where(panel["area_code"].isin(["P", "Q"]), 2015, 0)
+    panel["site_id"] = np.where(panel["area_code"].isin(["P", "Q"]), "north;south", "")
+    result = site_synthetic_control(panel, "south")
+    whole = synthetic_control(frame, treated_unit="SITE", treatment_year=2015)
+    np.testing.assert_allclose(
+        result.details["path"]["treated"], whole.details["path"]["treated"], atol=1e-12
+    )
+    pd.testing.assert_frame_equal(result.tidy(), whole.tidy(), atol=1e-6)
+    assert "2 area(s) combined" in result.notes[0]
+    with pytest.raises(AnalysisError, match="sites present: north, south"):
+        site_synthetic_control(panel, "east")
+
+
+def test_nnls_weights_are_optimal_against_a_general_solver():
+    # Independent check of the NNLS construction: SLSQP on the constrained problem, from
+    # several starts, never finds a lower loss.
+    from scipy import optimize
+
+    rng = np.random.default_rng(42)
+    for n_periods, n_donors in ((3, 12), (6, 4), (8, 8)):
+        donors = rng.normal(size=(n_periods, n_donors))
+        target = rng.normal(size=n_periods) * 1.5
+        w = synth_weights(target, donors)
+        loss = float(np.sum((target - donors @ w) ** 2))
+        for start in (np.full(n_donors, 1 / n_donors), rng.dirichlet(np.ones(n_donors))):
+            other = optimize.minimize(
+                lambda x, t=target, d=donors: float(np.sum((t - d @ x) ** 2)),
+                start,
+                method="SLSQP",
+                bounds=[(0, 1)] * n_donors,
+                constraints=[{"type": "eq", "fun": lambda x: x.sum() - 1}],
+                options={"ftol": 1e-14, "maxiter": 500},
+            )
+            assert loss <= other.fun + 1e-9

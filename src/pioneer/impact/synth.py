@@ -3,10 +3,9 @@
 The treated area's pre-treatment outcome path is reproduced by a weighted average of donor
 areas, with non-negative weights that sum to one (a convex combination, so no
 extrapolation beyond the donors). The weights minimise the (optionally year-weighted) sum
-of squared pre-period gaps; they are found by a penalised non-negative least-squares start
-(scipy ``nnls`` on the system augmented with a heavily weighted sum-to-one row) polished by
-SLSQP with the exact constraints. The effect is the gap between the treated area and its
-synthetic control after treatment.
+of squared pre-period gaps; :func:`synth_weights` finds them exactly with one scipy ``nnls``
+problem (the simplex constraint is folded into it; see its docstring). The effect is the
+gap between the treated area and its synthetic control after treatment.
 
 Inference is by placebos in space (ADH 2010, the placebo studies; Abadie 2021): every donor
 in turn is treated as if it were the site, with the other donors as its pool, and the ratio
@@ -31,7 +30,7 @@ from pioneer.errors import AnalysisError
 from pioneer.impact.event_study import _check_panel, _require_balanced
 from pioneer.impact.results import TIDY_COLUMNS, ImpactResult
 
-__all__ = ["synth_weights", "synthetic_control"]
+__all__ = ["site_synthetic_control", "synth_weights", "synthetic_control"]
 
 MIN_DONORS = 2
 MIN_PRE_PERIODS = 2
@@ -44,44 +43,27 @@ def synth_weights(
 
     ``target`` has one value per pre-period, ``donors`` one column per donor; ``v``
     optional non-negative period weights (default all 1).
+
+    Solved exactly by one non-negative least-squares problem: with C = target·1′ − donors,
+    the objective on the simplex is ‖Cw‖², and u = argmin_{u≥0} ‖Cu‖² + (1′u − 1)² is the
+    minimiser scaled by 1/(1 + ‖Cw‖²) (for fixed s = 1′u the first term is s²‖Cw‖², so the
+    best direction is the simplex minimiser whatever s is), hence w = u / 1′u.
     """
     target = np.asarray(target, dtype=float)
     donors = np.asarray(donors, dtype=float)
     n_donors = donors.shape[1]
     root = np.ones(len(target)) if v is None else np.sqrt(np.asarray(v, dtype=float))
-    a = donors * root[:, None]
-    b = target * root
-    scale = max(float(np.abs(a).max()), float(np.abs(b).max()), 1e-12)
-    a, b = a / scale, b / scale
-    penalty = 1e3 * max(1.0, float(np.linalg.norm(a)))
-    start, _ = optimize.nnls(
-        np.vstack([a, penalty * np.ones((1, n_donors))]),
-        np.append(b, penalty),
-        maxiter=50 * n_donors,
-    )
-    start = start / start.sum() if start.sum() > 0 else np.full(n_donors, 1 / n_donors)
-    ata, atb = a.T @ a, a.T @ b
-
-    def loss(w: np.ndarray) -> float:
-        return float(w @ ata @ w - 2 * atb @ w + b @ b)
-
-    def grad(w: np.ndarray) -> np.ndarray:
-        return 2 * (ata @ w - atb)
-
-    fit = optimize.minimize(
-        loss,
-        start,
-        jac=grad,
-        method="SLSQP",
-        bounds=[(0.0, 1.0)] * n_donors,
-        constraints=[
-            {"type": "eq", "fun": lambda w: w.sum() - 1.0, "jac": lambda w: np.ones_like(w)}
-        ],
-        options={"ftol": 1e-15, "maxiter": 1000},
-    )
-    w = fit.x if fit.success and loss(fit.x) <= loss(start) else start
-    w = np.clip(w, 0.0, None)
-    w[w < 1e-10] = 0.0
+    gaps = (target[:, None] - donors) * root[:, None]
+    scale = float(np.abs(gaps).max())
+    if scale == 0.0:  # every donor equals the target: any weights fit; spread them evenly
+        return np.full(n_donors, 1.0 / n_donors)
+    system = np.vstack([gaps / scale, np.ones((1, n_donors))])
+    rhs = np.append(np.zeros(len(target)), 1.0)
+    u, _ = optimize.nnls(system, rhs, maxiter=max(100, 50 * n_donors))
+    if u.sum() <= 0:
+        raise AnalysisError("the synthetic-control weights could not be found (NNLS failed)")
+    w = u / u.sum()
+    w[w < 1e-12] = 0.0
     return w / w.sum()
 
 
@@ -277,7 +259,7 @@ def synthetic_control(
     method = (
         "Synthetic control (Abadie, Diamond & Hainmueller 2010): convex donor weights "
         "fitted to the pre-period outcomes"
-        f"{' with period weights' if v is not None else ''} (NNLS start, SLSQP polish); "
+        f"{' with period weights' if v is not None else ''} (exact, by one NNLS problem); "
         "inference from placebos in space, p = share of the J+1 areas with a post/pre "
         "RMSPE ratio at least the treated area's. No standard errors."
     )
@@ -295,6 +277,101 @@ def synthetic_control(
         notes=tuple(notes),
         details=details,
         summary_text=summary,
+    )
+
+
+def site_synthetic_control(
+    frame: pd.DataFrame,
+    site: str,
+    *,
+    outcome: str = "outcome",
+    unit: str = "area_code",
+    time: str = "year",
+    cohort: str = "cohort",
+    site_column: str = "site_id",
+    weights: str | None = "population",
+    period_weights: Sequence[float] | None = None,
+    placebo: bool = True,
+) -> ImpactResult:
+    """Synthetic control for a whole Pioneer site: its areas' outcomes are combined into one
+    series and compared with never-treated donor areas.
+
+    The site's areas are the rows whose ``site_column`` names ``site`` (several sites are
+    separated by ``;``, as the panel builder writes them). The series is the
+    ``weights``-weighted mean of the areas' outcomes each year (population-weighted rates)
+    where every weight is present, else the plain mean (noted). The treatment year is the
+    site's cohort. Donors are the areas with cohort 0.
+    """
+    needed = [c for c in (site_column, cohort) if c not in frame.columns]
+    if needed:
+        raise AnalysisError(f"the panel has no column(s) {needed}; use an AnalysisPanel frame")
+    extra = tuple(c for c in (weights,) if c and c in frame.columns)
+    data = _check_panel(frame, outcome=outcome, unit=unit, time=time, cohort=cohort, extra=extra)
+    labels = frame.loc[:, [unit, site_column]].astype({unit: str}).drop_duplicates(unit)
+    members = {
+        str(u)
+        for u, sites in zip(labels[unit], labels[site_column], strict=True)
+        if site in str(sites).split(";")
+    }
+    if not members:
+        known = sorted({p for v in labels[site_column] for p in str(v).split(";") if p})
+        raise AnalysisError(
+            f"no area of site {site!r} in column {site_column!r}; sites present: "
+            f"{', '.join(known[:12]) or 'none'}"
+        )
+    rows = data[data[unit].isin(members)]
+    start = int(rows[cohort].min())
+    if start <= 0:
+        raise AnalysisError(f"site {site!r} has no first treated year in column {cohort!r}")
+    years = np.sort(data[time].unique())
+    counts = rows.groupby(time)[unit].nunique().reindex(years, fill_value=0)
+    if (counts < len(members)).any():
+        year = int(counts.index[counts < len(members)][0])
+        raise AnalysisError(
+            f"site {site!r}: not every one of its {len(members)} areas has {outcome} in {year}. "
+            "Fix: drop incomplete years or areas first."
+        )
+    notes = [f"Site {site}: {len(members)} area(s) combined into one series."]
+    if weights and weights in rows.columns and rows[weights].notna().all():
+        w = rows[weights].to_numpy(dtype=float)
+        series = (
+            pd.DataFrame({time: rows[time].to_numpy(), "wy": w * rows[outcome].to_numpy(), "w": w})
+            .groupby(time)
+            .sum()
+        )
+        values = series["wy"] / series["w"]
+        notes.append(f"Combined as the {weights}-weighted mean of the areas' {outcome}.")
+    else:
+        values = rows.groupby(time)[outcome].mean()
+        notes.append(f"Combined as the unweighted mean of the areas' {outcome} (no {weights}).")
+    donors = data[data[cohort] == 0]
+    site_rows = pd.DataFrame(
+        {unit: site, time: values.index.to_numpy(), outcome: values.to_numpy()}
+    )
+    combined = pd.concat([site_rows, donors[[unit, time, outcome]]], ignore_index=True)
+    result = synthetic_control(
+        combined,
+        treated_unit=site,
+        treatment_year=start,
+        outcome=outcome,
+        unit=unit,
+        time=time,
+        cohort=None,
+        period_weights=period_weights,
+        placebo=placebo,
+    )
+    return ImpactResult(
+        name=result.name,
+        estimator=result.estimator,
+        outcome=result.outcome,
+        terms=result.terms,
+        method=result.method,
+        n_obs=result.n_obs,
+        n_clusters=result.n_clusters,
+        confidence=result.confidence,
+        notes=tuple(notes) + result.notes,
+        details=result.details,
+        summary_text=result.summary_text,
     )
 
 
