@@ -9,6 +9,7 @@ agreement with pyfixest's wildboottest where that package is installed; and prop
 from __future__ import annotations
 
 import itertools
+import os
 import warnings
 from pathlib import Path
 
@@ -92,7 +93,26 @@ def test_statistic_and_se_are_the_cr1_ones(linear) -> None:
     assert np.isnan(boot.conf_low)
 
 
-def test_agrees_with_pyfixest_wildboottest(small, linear) -> None:
+# pyfixest 0.60.0 with wildboottest 0.3.2, run on `small` (this file's fixture):
+#   pf.feols("outcome ~ post | area_code + year", data=small.assign(cl=codes),
+#            vcov={"CRV1": "cl"}).wildboottest(param="post", reps=9999, seed=1)
+# enumerates all 2^9 sign vectors (2^9 < 9999) and gives p = 0.1484375 (76 of 512), with
+# CR1 standard error 47.964124 (fit.tidy()).
+PYFIXEST_P = 0.1484375
+PYFIXEST_SE = 47.96412399840334
+
+
+def test_agrees_with_recorded_pyfixest_wildboottest(small) -> None:
+    row = wild_cluster_bootstrap(small).tidy().iloc[0]
+    assert row.p_value == PYFIXEST_P
+    assert row.std_error == pytest.approx(PYFIXEST_SE, rel=1e-9)  # same small-sample factor
+
+
+@pytest.mark.skipif(
+    not os.environ.get("PIONEER_COMPARE_PYFIXEST"),
+    reason="live pyfixest comparison (numba compiles for ~10 s): set PIONEER_COMPARE_PYFIXEST=1",
+)
+def test_agrees_with_pyfixest_wildboottest_live(small) -> None:
     pytest.importorskip("wildboottest")
     pf = pytest.importorskip("pyfixest")
     ours = wild_cluster_bootstrap(small).tidy().iloc[0]
@@ -103,7 +123,7 @@ def test_agrees_with_pyfixest_wildboottest(small, linear) -> None:
         theirs = fit.wildboottest(param="post", reps=9999, seed=1)  # full enumeration, 2^9
     assert ours.p_value == pytest.approx(float(theirs["Pr(>|t|)"]), abs=1e-12)
     se = float(fit.tidy().loc["post", "Std. Error"])
-    assert ours.std_error == pytest.approx(se, rel=1e-9)  # same small-sample factor
+    assert ours.std_error == pytest.approx(se, rel=1e-9)
 
 
 def test_seeded_and_reproducible(linear) -> None:
@@ -161,12 +181,13 @@ def test_p_values_about_uniform_under_the_null(weight_type) -> None:
             )
             .tidy()
             .p_value.iloc[0]
-            for _ in range(120)
+            for _ in range(80)
         ]
     )
-    # Uniform p: rejection at 10% near 0.10 (binomial sd over 120 runs ≈ 0.027), mean near 0.5.
-    assert 0.02 <= np.mean(p <= 0.10) <= 0.19
-    assert 0.40 <= p.mean() <= 0.60
+    # Uniform p: rejection at 10% near 0.10 (binomial sd over 80 runs ≈ 0.034); mean near
+    # 0.5 (sd of the mean of 80 uniforms ≈ 0.032).
+    assert 0.0 < np.mean(p <= 0.10) <= 0.21
+    assert 0.38 <= p.mean() <= 0.62
 
 
 def test_errors(linear) -> None:

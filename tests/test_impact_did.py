@@ -192,12 +192,12 @@ def _simulate(rng: np.random.Generator, effect: float, n_areas: int = 30) -> pd.
 def test_injected_effect_recovered_at_nominal_rate() -> None:
     rng = np.random.default_rng(42)
     hits = 0
-    reps = 200
+    reps = 150
     for _ in range(reps):
         row = _row(twfe_did(_simulate(rng, effect=2.0)))
         hits += row.conf_low <= 2.0 <= row.conf_high
-    # 95% intervals: binomial sd of the coverage over 200 runs is about 0.015.
-    assert 0.90 <= hits / reps <= 0.99
+    # 95% intervals: binomial sd of the coverage over 150 runs is about 0.018.
+    assert 0.89 <= hits / reps <= 0.99
 
 
 # --- results and errors -----------------------------------------------------------------

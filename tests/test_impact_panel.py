@@ -240,3 +240,20 @@ def test_panel_arrays_plain_frame_errors() -> None:
     frame["cl"] = ["x", "y", "z", "z"]
     with pytest.raises(AnalysisError, match="changes within an area"):
         panel_arrays(frame, cluster="cl")
+
+
+def test_panel_arrays_balance_and_order() -> None:
+    frame = pd.DataFrame(
+        {
+            "area_code": ["b", "b", "a", "a", "a"],
+            "year": [2, 1, 3, 1, 2],
+            "outcome": [5.0, 4, 3, 1, 2],
+            "post": [0, 0, 1, 0, 0],
+        }
+    )
+    arrays = panel_arrays(frame)
+    assert arrays.y.tolist() == [1.0, 2, 3, 4, 5]  # sorted by area, then year
+    assert arrays.unit.tolist() == [0, 0, 0, 1, 1]
+    assert arrays.time.tolist() == [0, 1, 2, 0, 1]
+    with pytest.raises(AnalysisError, match="unbalanced panel: 1 areas lack some of the 3"):
+        panel_arrays(frame, require_balanced=True)

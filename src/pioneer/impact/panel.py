@@ -12,6 +12,7 @@ plain frame with named columns, checks it and returns the columns they need.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -127,7 +128,7 @@ def build_panel(
     """
     if not isinstance(data, pd.DataFrame):
         raise AnalysisError(f"build_panel needs a pandas DataFrame, got {type(data).__name__}")
-    registry = load(programme) if isinstance(programme, str) else programme
+    registry = _registry(programme) if isinstance(programme, str) else programme
     waves = tuple(int(w) for w in programme_waves)
     if not waves:
         raise AnalysisError("programme_waves is empty; give at least one, e.g. (1,)")
@@ -255,19 +256,34 @@ def _listing(values: Sequence[str], limit: int = 8) -> str:
 def _assignment(
     registry: Programme, waves: tuple[int, ...], vintage: int, cohorts: dict[int, int]
 ) -> pd.DataFrame:
-    """Each (site, area) of the registry with its programme wave, cohort and coverage."""
+    """Each (site, area) of the registry with its programme wave, cohort and coverage.
+
+    The same codes as ``Programme.lad_codes(site, vintage, include_part)``, read from the
+    registry's tables at once rather than site by site.
+    """
     column = f"lad{vintage % 100}cd"
     if column not in registry.areas.columns:
         raise RegistryError(f"no {vintage} local authority codes in the registry; use 2018")
-    rows = []
-    for wave in waves:
-        for site_id in registry.sites_in(wave)["site_id"]:
-            footprint = registry.areas_of(site_id)
-            for code, coverage in zip(footprint[column], footprint["coverage"], strict=True):
-                rows.append((site_id, wave, cohorts[wave], str(code), str(coverage)))
-    return pd.DataFrame(
-        rows, columns=["site_id", "programme_wave", "cohort", "area_code", "coverage"]
+    sites = registry.sites.loc[registry.sites["programme_wave"].isin(waves)]
+    merged = sites[["site_id", "programme_wave"]].merge(
+        registry.areas[["site_id", column, "coverage"]], on="site_id", how="inner"
     )
+    wave = merged["programme_wave"].astype("int64")
+    return pd.DataFrame(
+        {
+            "site_id": merged["site_id"].astype(str),
+            "programme_wave": wave,
+            "cohort": wave.map(cohorts).astype("int64"),
+            "area_code": merged[column].astype(str),
+            "coverage": merged["coverage"].astype(str),
+        }
+    )
+
+
+@functools.lru_cache(maxsize=8)
+def _registry(programme_id: str) -> Programme:
+    """A packaged registry, read once per process (registries are immutable)."""
+    return load(programme_id)
 
 
 def _tidy(
@@ -388,9 +404,8 @@ def _check_design(
     cohort: str | None,
     *,
     require_balanced: bool,
-    treat: str | None = None,
 ) -> None:
-    """The design checks every estimator relies on, each an :class:`AnalysisError`."""
+    """The design checks of a built panel, each an :class:`AnalysisError`."""
     years = np.unique(frame[time].to_numpy())
     if len(years) < 2:
         raise AnalysisError(
@@ -429,20 +444,52 @@ def _check_design(
                 f"treated cohort {int(early[0])} has no pre-period: the panel starts in "
                 f"{int(first)}; start the baseline before {int(early[0])}"
             )
-    elif treat is not None:
-        flags = frame[treat].to_numpy().astype(bool)
-        if not flags.any():
-            raise AnalysisError(f"no treated observation: column {treat!r} is never true")
-        if flags.all():
-            raise AnalysisError(f"every observation is treated (column {treat!r})")
-        ordered = frame.sort_values([unit, time])
-        first_flag = ordered.groupby(unit, sort=False)[treat].first().astype(bool)
-        ever = ordered.groupby(unit, sort=False)[treat].max().astype(bool)
-        if first_flag[ever].all():
-            raise AnalysisError(
-                f"the treated group has no pre-period: every area with {treat!r} true is "
-                "treated from its first period; start the panel before treatment"
-            )
+
+
+def _check_arrays(
+    u: np.ndarray,
+    t: np.ndarray,
+    d: np.ndarray,
+    unit_labels: pd.Index,
+    time_labels: pd.Index,
+    unit: str,
+    time: str,
+    treat: str,
+    require_balanced: bool,
+) -> None:
+    """The design checks on sorted integer codes (fast: estimators call this often)."""
+    n_time = len(time_labels)
+    if n_time < 2:
+        raise AnalysisError(
+            f"the panel has {n_time} period(s); at least two are needed (one before and "
+            "one after the start of treatment)"
+        )
+    same = np.flatnonzero((u[1:] == u[:-1]) & (t[1:] == t[:-1]))
+    if len(same):
+        i = same[0]
+        raise AnalysisError(
+            f"duplicated area-period: {unit}={unit_labels[u[i]]!r}, "
+            f"{time}={time_labels[t[i]]!r}; keep one row per area and period"
+        )
+    counts = np.bincount(u)
+    if require_balanced and counts.min() < counts.max():
+        short = int(np.argmin(counts))
+        raise AnalysisError(
+            f"unbalanced panel: {int((counts < counts.max()).sum())} areas lack some of the "
+            f"{counts.max()} periods, e.g. {unit_labels[short]!r} has {counts[short]}; drop "
+            "them (build_panel(drop_incomplete=True)) or fill the gaps"
+        )
+    if not d.any():
+        raise AnalysisError(f"no treated observation: column {treat!r} is never true")
+    if d.all():
+        raise AnalysisError(f"every observation is treated (column {treat!r})")
+    starts = np.flatnonzero(np.r_[True, u[1:] != u[:-1]])
+    ever = np.maximum.reduceat(d, starts) > 0
+    if (d[starts][ever] > 0).all():
+        raise AnalysisError(
+            f"the treated group has no pre-period: every area with {treat!r} true is "
+            "treated from its first period; start the panel before treatment"
+        )
 
 
 @dataclass(frozen=True)
@@ -513,60 +560,45 @@ def panel_arrays(
     tvals = treat_col.astype("float64")
     if not tvals.isin([0.0, 1.0]).all():
         raise AnalysisError(f"column {treat!r} must be true/false or 0/1, found other values")
-    work = pd.DataFrame(
-        {
-            "_y": y.to_numpy(),
-            "_d": tvals.to_numpy(),
-            "_u": frame[unit].astype(str).to_numpy(),
-            "_t": frame[time].to_numpy(),
-        }
-    )
-    if weights:
-        work["_w"] = _numeric(frame[weights], weights).to_numpy()
-    if population:
-        work["_p"] = _numeric(frame[population], population).to_numpy()
-    if cluster:
-        labels = frame[cluster].fillna("").astype(str).str.strip().to_numpy()
-        work["_c"] = np.where(labels == "", "area:" + work["_u"].to_numpy(), "cluster:" + labels)
-    _check_design(
-        work.rename(columns={"_u": unit, "_t": time}),
-        unit,
-        time,
-        None,
-        require_balanced=require_balanced,
-        treat="_d",
-    )
-    order = np.lexsort((work["_t"].to_numpy(), work["_u"].to_numpy()))
-    work = work.iloc[order].reset_index(drop=True)
-    unit_codes, unit_labels = pd.factorize(work["_u"], sort=True)
-    time_codes, time_labels = pd.factorize(work["_t"], sort=True)
+    unit_codes, unit_labels = pd.factorize(frame[unit].astype(str), sort=True)
+    time_codes, time_labels = pd.factorize(frame[time], sort=True)
+    order = np.lexsort((time_codes, unit_codes))  # by unit label, then time
+    u, t = np.asarray(unit_codes)[order], np.asarray(time_codes)[order]
+    d = tvals.to_numpy()[order]
+    _check_arrays(u, t, d, unit_labels, time_labels, unit, time, treat, require_balanced)
     w = None
     if weights:
-        w = work["_w"].to_numpy()
+        w = _numeric(frame[weights], weights).to_numpy()[order]
         if np.isnan(w).any() or (w <= 0).any():
             raise AnalysisError(f"weights column {weights!r} must be positive and not missing")
     p = None
     if population:
-        p = work["_p"].to_numpy()
+        p = _numeric(frame[population], population).to_numpy()[order]
         if np.isnan(p).any() or (p <= 0).any():
             raise AnalysisError(
                 f"population column {population!r} must be positive and not missing"
             )
     cluster_codes = None
     if cluster:
-        cluster_codes = np.asarray(pd.factorize(work["_c"], sort=True)[0])
-        per_unit = pd.Series(cluster_codes).groupby(np.asarray(unit_codes)).nunique()
-        if (per_unit > 1).any():
+        labels = frame[cluster].fillna("").astype(str).str.strip().to_numpy()[order]
+        areas = np.asarray(unit_labels)[u].astype(str)
+        keyed = np.where(
+            labels == "", np.char.add("area:", areas), np.char.add("cluster:", labels.astype(str))
+        )
+        cluster_codes = np.asarray(pd.factorize(keyed, sort=True)[0])
+        pairs = np.unique(np.column_stack([u, cluster_codes]), axis=0)
+        if len(pairs) != len(unit_labels):
             raise AnalysisError(
                 f"cluster column {cluster!r} changes within an area; each area must lie in "
                 "one cluster"
             )
+    work = pd.DataFrame({"_y": y.to_numpy()[order], "_d": d, "_u": u, "_t": t})
     return PanelArrays(
         cluster=cluster_codes,
         y=work["_y"].to_numpy(),
-        d=work["_d"].to_numpy(),
-        unit=np.asarray(unit_codes),
-        time=np.asarray(time_codes),
+        d=d,
+        unit=u,
+        time=t,
         unit_labels=np.asarray(unit_labels),
         time_labels=np.asarray(time_labels),
         weights=w,
