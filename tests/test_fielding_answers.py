@@ -253,6 +253,13 @@ def test_to_frame_rows_by_hand():
     pd.testing.assert_frame_equal(frame, response_frame.normalise(frame))
 
 
+def test_a_wave_can_reuse_an_earlier_instrument():
+    person = answers.Respondent("r-1", "ki-1", "leeds", "LA", {"role": "lead"})
+    assert answers.to_frame(TINY_INSTRUMENT, [person], wave=2020)["wave"].tolist() == [2020]
+    with pytest.raises(AnalysisError, match="survey year"):
+        answers.to_frame(TINY_INSTRUMENT, [person], wave="2020")
+
+
 def test_attribute_answers_are_not_items():
     person = answers.Respondent("r-1", "ki-1", "leeds", "CCG", {"org_type": "LA", "role": "lead"})
     frame = answers.to_frame(TINY_INSTRUMENT, [person])

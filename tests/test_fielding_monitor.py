@@ -216,6 +216,15 @@ def test_bad_frames_are_named():
         monitor.response_rates(SMALL, confidence=1.5)
 
 
+def test_no_invitations_in_scope_gives_an_empty_table():
+    by_site = monitor.response_rates(SMALL, sites=["camden"])
+    assert by_site.frame.empty
+    assert list(by_site.frame.columns)[:3] == ["site", "org_type", "base"]
+    overall = monitor.response_rates(SMALL, sites=["camden"], by=()).frame
+    assert overall[["base", "n", "partial", "reminders_sent"]].iloc[0].tolist() == [0, 0, 0, 0]
+    assert pd.isna(overall["percent"].iloc[0])
+
+
 def test_one_wave_of_several():
     two = pd.concat([SMALL.assign(wave=2018), _big().assign(wave=2019)])
     result = monitor.response_rates(two, by=(), wave=2019, threshold=0)

@@ -251,15 +251,22 @@ class Respondent:
     answers: Mapping[str, str]
 
 
-def to_frame(instrument: Instrument, respondents: Iterable[Respondent]) -> pd.DataFrame:
-    """Response-frame rows for the respondents' stored answers (``wave`` from the instrument).
+def to_frame(
+    instrument: Instrument, respondents: Iterable[Respondent], *, wave: int | None = None
+) -> pd.DataFrame:
+    """Response-frame rows for the respondents' stored answers.
 
-    Items come out in questionnaire order. Attribute answers (``site``, ``org_type``, if
+    ``wave`` is the survey wave (year) being fielded; it defaults to the instrument's own
+    wave, but a wave may reuse an earlier year's instrument. Items come out in
+    questionnaire order. Attribute answers (``site``, ``org_type``, if
     asked) are not items: the respondent's ``site`` and ``org_type`` fill those columns.
     Raises :class:`AnalysisError` naming the respondent and the problem if an answer is
     not allowed by the instrument, an item is unknown, or an id or org type is wrong.
     """
     items = instrument.items()
+    year = instrument.wave if wave is None else wave
+    if isinstance(year, bool) or not isinstance(year, int):
+        raise AnalysisError(f"wave must be a survey year such as 2019, got {year!r}")
     rows: dict[str, list[object]] = {c: [] for c in response_frame.COLUMNS}
     seen: set[str] = set()
     for person in respondents:
@@ -284,7 +291,7 @@ def to_frame(instrument: Instrument, respondents: Iterable[Respondent]) -> pd.Da
             for column, cell in (
                 ("respondent_id", person.respondent_id),
                 ("panel_id", person.panel_id),
-                ("wave", instrument.wave),
+                ("wave", year),
                 ("site", person.site),
                 ("org_type", person.org_type),
                 ("item", code),

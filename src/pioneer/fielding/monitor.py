@@ -175,9 +175,12 @@ def response_rates(
     base = table["base"].to_numpy(dtype=float)
     with np.errstate(divide="ignore", invalid="ignore"):
         table["percent"] = np.where(base > 0, 100.0 * n / base, np.nan)
-    lower, upper = inference.wilson_interval(n, base, float(confidence))
-    table["ci_lower"] = 100.0 * np.asarray(lower, dtype=float)
-    table["ci_upper"] = 100.0 * np.asarray(upper, dtype=float)
+    if len(table):
+        lower, upper = inference.wilson_interval(n, base, float(confidence))
+        table["ci_lower"] = 100.0 * np.asarray(lower, dtype=float)
+        table["ci_upper"] = 100.0 * np.asarray(upper, dtype=float)
+    else:  # no invitations in scope (a site with none yet): an empty table
+        table["ci_lower"] = table["ci_upper"] = np.empty(0, dtype=float)
     table = table.loc[
         :, [*keys, "base", "n", "partial", "percent", "ci_lower", "ci_upper", "reminders_sent"]
     ]
