@@ -147,3 +147,17 @@ def test_event_study_figure_is_reproducible_svg(panel, tmp_path):
     assert data["event_time"].tolist() == [-3, -2, -1, 0, 1, 2, 3]
     with pytest.raises(ValueError, match="svg"):
         event_study_figure(result, tmp_path / "es.pdf")
+
+
+def test_area_and_year_shifts_are_absorbed(panel):
+    # Adding any constant per area and per year changes nothing: the fixed effects absorb it.
+    base = event_study(panel).tidy()
+    rng = np.random.default_rng(5)
+    area_shift = {a: rng.normal(0, 50) for a in panel["area_code"].unique()}
+    year_shift = {y: rng.normal(0, 50) for y in panel["year"].unique()}
+    shifted = panel.assign(
+        outcome=panel["outcome"]
+        + panel["area_code"].map(area_shift)
+        + panel["year"].map(year_shift)
+    )
+    pd.testing.assert_frame_equal(event_study(shifted).tidy(), base, rtol=1e-7)

@@ -233,3 +233,22 @@ def test_bad_input(units):
         match_areas(separated)
     with pytest.raises(AnalysisError, match="order"):
         match_areas(units, method="mahalanobis", order="largest")
+
+
+@pytest.mark.parametrize("method", ["propensity", "mahalanobis"])
+def test_matches_do_not_depend_on_covariate_units(units, method):
+    # Both distances are affine invariant: rescaling and shifting a covariate (a rate per
+    # 1,000 instead of per 100,000; a trend per decade) leaves the pairs unchanged.
+    base = match_areas(units, method=method, k=2)
+    moved = units.assign(
+        baseline_level=units["baseline_level"] / 100 + 7,
+        baseline_trend=units["baseline_trend"] * 10 - 3,
+    )
+    got = match_areas(moved, method=method, k=2)
+    pd.testing.assert_frame_equal(
+        got.details["matches"].drop(columns="distance"),
+        base.details["matches"].drop(columns="distance"),
+    )
+    np.testing.assert_allclose(
+        got.details["balance"]["smd_after"], base.details["balance"]["smd_after"], rtol=1e-8
+    )

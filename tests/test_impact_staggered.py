@@ -181,3 +181,16 @@ def test_bad_input(panel):
         staggered_att(panel, control="last_treated")
     with pytest.raises(AnalysisError, match="must be numeric"):
         staggered_att(panel.assign(outcome="x"))
+
+
+def test_area_and_year_shifts_leave_the_atts_unchanged(panel):
+    base = staggered_att(panel).tidy()
+    rng = np.random.default_rng(6)
+    area_shift = {a: rng.normal(0, 50) for a in panel["area_code"].unique()}
+    year_shift = {y: rng.normal(0, 50) for y in panel["year"].unique()}
+    shifted = panel.assign(
+        outcome=panel["outcome"]
+        + panel["area_code"].map(area_shift)
+        + panel["year"].map(year_shift)
+    )
+    pd.testing.assert_frame_equal(staggered_att(shifted).tidy(), base, rtol=1e-8, atol=1e-10)
