@@ -13,6 +13,7 @@ from pioneer.fielding.reminders import (
     ReminderRule,
     decide,
     due_reminders,
+    progress_status,
 )
 
 UTC = dt.UTC
@@ -105,6 +106,19 @@ def test_datetime_open_and_close_are_exact_instants():
     assert decide(inv(), rule, dt.datetime(2019, 9, 1, 11, 59, tzinfo=UTC)) == "wave not open"
     assert decide(inv(), rule, dt.datetime(2019, 9, 30, 17, 1, tzinfo=UTC)) == "wave closed"
     assert decide(inv(), rule, NOW) == DUE
+
+
+@pytest.mark.parametrize(
+    ("started", "completed", "expected"),
+    [
+        (False, False, "not_started"),
+        (True, False, "partial"),
+        (True, True, "complete"),
+        (False, True, "complete"),  # submitted in one go: complete all the same
+    ],
+)
+def test_progress_status(started, completed, expected):
+    assert progress_status(started=started, completed=completed) == expected
 
 
 def test_bad_records_and_rules_are_refused():

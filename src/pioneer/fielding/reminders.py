@@ -24,6 +24,19 @@ from dataclasses import dataclass
 #: Invitation statuses: no answer saved, some answers saved, submitted.
 STATUSES: tuple[str, ...] = ("not_started", "partial", "complete")
 
+
+def progress_status(*, started: bool, completed: bool) -> str:
+    """The status code of an invitation from whether answers were saved and submitted.
+
+    For a store that keeps times (``started_at``, ``completed_at``) rather than a code:
+    ``progress_status(started=inv.started_at is not None, completed=inv.completed_at
+    is not None)``.
+    """
+    if completed:
+        return "complete"
+    return "partial" if started else "not_started"
+
+
 #: Reasons :func:`decide` gives, "due" meaning send a reminder now.
 DUE = "due"
 REASONS: tuple[str, ...] = (
