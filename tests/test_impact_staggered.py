@@ -194,3 +194,22 @@ def test_area_and_year_shifts_leave_the_atts_unchanged(panel):
         + panel["year"].map(year_shift)
     )
     pd.testing.assert_frame_equal(staggered_att(shifted).tidy(), base, rtol=1e-8, atol=1e-10)
+
+
+def test_integer_weights_equal_duplicated_areas(panel):
+    # Weight 2 on an area gives the same point estimates as the area appearing twice.
+    heavy = sorted(panel["area_code"].unique())[::3]
+    weighted = panel.assign(w=np.where(panel["area_code"].isin(heavy), 2.0, 1.0))
+    copies = panel[panel["area_code"].isin(heavy)].assign(
+        area_code=lambda d: d["area_code"] + "_copy"
+    )
+    doubled = pd.concat([panel, copies], ignore_index=True)
+    got = staggered_att(weighted, weights="w").tidy()
+    want = staggered_att(doubled).tidy()
+    np.testing.assert_allclose(got["estimate"], want["estimate"], rtol=1e-10)
+    assert got["term"].tolist() == want["term"].tolist()
+    # equal weights change nothing at all
+    same = staggered_att(panel.assign(w=7.0), weights="w").tidy()
+    pd.testing.assert_frame_equal(same, staggered_att(panel).tidy(), rtol=1e-12)
+    with pytest.raises(AnalysisError, match="positive"):
+        staggered_att(panel.assign(w=0.0), weights="w")

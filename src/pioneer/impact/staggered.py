@@ -41,6 +41,7 @@ from pioneer.impact.event_study import (
     _check_confidence,
     _check_panel,
     _no_pre_period,
+    _numeric,
     _require_balanced,
     _terms,
 )
@@ -61,6 +62,7 @@ def staggered_att(
     cohort: str = "cohort",
     control: str = "never_treated",
     base_period: str = "varying",
+    weights: str | None = None,
     confidence: float = 0.95,
 ) -> ImpactResult:
     """Group-time ATTs and their simple, dynamic and by-cohort averages.
@@ -71,15 +73,24 @@ def staggered_att(
     base year). The result's terms: ``ATT (simple)``, ``ATT (dynamic, e>=0 mean)``,
     ``ATT(e=k)`` for each event time and ``ATT(g=YYYY)`` for each cohort; ``details`` hold
     ``group_time`` (every ATT(g, t) with its controls and weights), ``dynamic`` and
-    ``by_cohort``.
+    ``by_cohort``. ``weights`` names a column of area weights (e.g. population); each area
+    takes the mean of its rows, and weighted means replace plain ones in every cell and in
+    the cohort sizes (as sampling weights do in R's ``did``).
     """
     _check_confidence(confidence)
     if control not in CONTROLS:
         raise AnalysisError(f"control must be one of {CONTROLS}; got {control!r}")
     if base_period not in BASE_PERIODS:
         raise AnalysisError(f"base_period must be one of {BASE_PERIODS}; got {base_period!r}")
-    data = _check_panel(frame, outcome=outcome, unit=unit, time=time, cohort=cohort)
+    extra = (weights,) if weights else ()
+    data = _check_panel(frame, outcome=outcome, unit=unit, time=time, cohort=cohort, extra=extra)
     _require_balanced(data, unit, time, "the panel")
+    if weights:
+        data[weights] = _numeric(data, weights, unit, time, "the panel")
+        if data[weights].isna().any() or (data[weights] <= 0).any():
+            raise AnalysisError(
+                f"weights in column {weights!r} must be positive and present for every row"
+            )
     years = np.sort(data[time].unique())
     if len(years) < 2:
         raise AnalysisError("a staggered design needs at least two periods")
@@ -98,6 +109,11 @@ def staggered_att(
     y = wide.to_numpy()
     groups = data.groupby(unit)[cohort].first().reindex(wide.index).to_numpy()
     n = len(units)
+    if weights:
+        omega = data.groupby(unit)[weights].mean().reindex(wide.index).to_numpy()
+        omega = omega / omega.mean()
+    else:
+        omega = np.ones(n)
     cohorts = np.sort(np.unique(groups[groups > 0]))
     if len(cohorts) == 0:
         raise AnalysisError(f"no treated area (every {cohort!r} is 0)")
@@ -131,11 +147,12 @@ def staggered_att(
                 notes.append(f"ATT({int(g)}, {t}) skipped: no area untreated by then.")
                 continue
             change = y[:, t_pos] - y[:, b_pos]
-            mean_g = change[in_g].mean()
-            mean_c = change[is_c].mean()
+            w_g, w_c = omega[in_g], omega[is_c]
+            mean_g = float(w_g @ change[in_g]) / w_g.sum()
+            mean_c = float(w_c @ change[is_c]) / w_c.sum()
             phi = np.zeros(n)
-            phi[in_g] += (change[in_g] - mean_g) / in_g.sum()
-            phi[is_c] -= (change[is_c] - mean_c) / is_c.sum()
+            phi[in_g] += w_g * (change[in_g] - mean_g) / w_g.sum()
+            phi[is_c] -= w_c * (change[is_c] - mean_c) / w_c.sum()
             cells.append(
                 {
                     "cohort": int(g),
@@ -156,8 +173,8 @@ def staggered_att(
     att = table["estimate"].to_numpy()
     table["std_error"] = np.sqrt((phi**2).sum(axis=0))
 
-    size = {int(g): float((groups == g).sum()) / n for g in cohorts}
-    size_if = {int(g): ((groups == g).astype(float) - size[int(g)]) / n for g in cohorts}
+    size = {int(g): float(omega[groups == g].sum()) / n for g in cohorts}
+    size_if = {int(g): (omega * (groups == g) - size[int(g)]) / n for g in cohorts}
 
     cell_cohort = table["cohort"].to_numpy()
     cell_event = table["event_time"].to_numpy()
@@ -233,7 +250,8 @@ def staggered_att(
     by_cohort.insert(0, "cohort", [int(t[6:-1]) for t in by_cohort["term"]])
     method = (
         "Callaway & Sant'Anna (2021) group-time ATTs, unconditional (no covariates), "
-        f"{control.replace('_', '-')} controls, {base_period} base period; aggregated with "
+        f"{control.replace('_', '-')} controls, {base_period} base period"
+        f"{', areas weighted by ' + weights if weights else ''}; aggregated with "
         "cohort-size weights; standard errors from the influence function (clustered by "
         "area, including the estimated weights), pointwise normal intervals."
     )
