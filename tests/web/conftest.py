@@ -33,7 +33,7 @@ def pytest_configure(config: pytest.Config) -> None:
 
         try:
             cluster = web_postgres.start()
-        except web_postgres.PostgresUnavailable as error:
+        except web_postgres.PostgresUnavailableError as error:
             raise pytest.UsageError(f"PIONEER_TEST_POSTGRES=1 but {error}") from None
         config.add_cleanup(cluster.stop)
         os.environ["DATABASE_URL"] = cluster.url

@@ -67,7 +67,7 @@ def test_anonymous_and_inactive_users_hold_nothing(users, sites):
 
 
 def test_an_unknown_permission_is_a_programming_error(users):
-    with pytest.raises(ValueError, match="unknown permission 'contacts.delete'"):
+    with pytest.raises(ValueError, match=r"unknown permission 'contacts\.delete'"):
         has_permission(users["programme_admin"], "contacts.delete")
     with pytest.raises(ValueError, match="unknown permission"):
         scope(Site.objects.all(), users["programme_admin"], "site.edit")

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 
-class PostgresUnavailable(Exception):
+class PostgresUnavailableError(Exception):
     """Why a test server cannot be had on this machine."""
 
 
@@ -53,7 +53,7 @@ def install() -> Path:
     """``apt-get install postgresql`` (Debian), refreshing the package lists if needed."""
     reason = why_unavailable()
     if reason:
-        raise PostgresUnavailable(reason)
+        raise PostgresUnavailableError(reason)
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
     command = ["apt-get", "install", "-y", "--no-install-recommends", "postgresql"]
     done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=900)
@@ -62,7 +62,7 @@ def install() -> Path:
         done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=900)
     folder = find_bindir()
     if done.returncode != 0 or folder is None:
-        raise PostgresUnavailable(f"apt-get install postgresql failed: {done.stderr[-500:]}")
+        raise PostgresUnavailableError(f"apt-get install postgresql failed: {done.stderr[-500:]}")
     return folder
 
 
@@ -87,8 +87,16 @@ class Cluster:
 
     def stop(self) -> None:
         subprocess.run(
-            [*self.run_as, str(self.bindir / "pg_ctl"), "-D", str(self.folder / "data")]
-            + ["-m", "immediate", "-w", "stop"],
+            [
+                *self.run_as,
+                str(self.bindir / "pg_ctl"),
+                "-D",
+                str(self.folder / "data"),
+                "-m",
+                "immediate",
+                "-w",
+                "stop",
+            ],
             capture_output=True,
             timeout=60,
         )
@@ -96,7 +104,7 @@ class Cluster:
 
 
 def start() -> Cluster:
-    """Initialise and start a cluster; raises :class:`PostgresUnavailable` with the reason."""
+    """Initialise and start a cluster; raises :class:`PostgresUnavailableError` with the reason."""
     bindir = find_bindir() or install()
     folder = Path(tempfile.mkdtemp(prefix="pioneer-pg-"))
     run_as: list[str] = []
@@ -105,7 +113,7 @@ def start() -> Cluster:
             owner = pwd.getpwnam("postgres")
         except KeyError:
             shutil.rmtree(folder, ignore_errors=True)
-            raise PostgresUnavailable(
+            raise PostgresUnavailableError(
                 "running as root and there is no 'postgres' user to run the server as"
             ) from None
         os.chown(folder, owner.pw_uid, owner.pw_gid)
@@ -113,10 +121,32 @@ def start() -> Cluster:
     cluster = Cluster(bindir, folder, _free_port(), run_as)
     data = folder / "data"
     steps = [
-        [str(bindir / "initdb"), "-D", str(data), "-U", "pioneer", "-A", "trust"]
-        + ["-E", "UTF8", "--no-sync", "--locale=C"],
-        [str(bindir / "pg_ctl"), "-D", str(data), "-l", str(folder / "server.log"), "-w"]
-        + ["-t", "60", "-o", _server_options(cluster.port, folder), "start"],
+        [
+            str(bindir / "initdb"),
+            "-D",
+            str(data),
+            "-U",
+            "pioneer",
+            "-A",
+            "trust",
+            "-E",
+            "UTF8",
+            "--no-sync",
+            "--locale=C",
+        ],
+        [
+            str(bindir / "pg_ctl"),
+            "-D",
+            str(data),
+            "-l",
+            str(folder / "server.log"),
+            "-w",
+            "-t",
+            "60",
+            "-o",
+            _server_options(cluster.port, folder),
+            "start",
+        ],
     ]
     for step in steps:
         done = subprocess.run([*run_as, *step], capture_output=True, text=True, timeout=120)
@@ -124,7 +154,7 @@ def start() -> Cluster:
             log = folder / "server.log"
             tail = log.read_text(errors="replace")[-800:] if log.exists() else ""
             cluster.stop()
-            raise PostgresUnavailable(
+            raise PostgresUnavailableError(
                 f"{Path(step[0]).name} failed: {done.stderr[-800:]} {done.stdout[-300:]} {tail}"
             )
     return cluster

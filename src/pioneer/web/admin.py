@@ -6,11 +6,13 @@ views that write audit events.
 
 from __future__ import annotations
 
+from functools import update_wrapper
 from urllib.parse import urlencode
 
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
+from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 
@@ -27,8 +29,21 @@ class PioneerAdminSite(admin.AdminSite):
     def has_permission(self, request) -> bool:
         return has_permission(request.user, Permission.ADMIN_ACCESS)
 
+    def admin_view(self, view, cacheable=False):
+        """Signed-in users without the role get 403 rather than a sign-in loop."""
+        inner = super().admin_view(view, cacheable)
+
+        def checked(request, *args, **kwargs):
+            if request.user.is_authenticated and not self.has_permission(request):
+                raise PermissionDenied
+            return inner(request, *args, **kwargs)
+
+        return update_wrapper(checked, inner)
+
     def login(self, request, extra_context=None):
         """Sign-in goes through the throttled login page."""
+        if request.user.is_authenticated:
+            raise PermissionDenied
         query = urlencode({"next": request.GET.get("next", reverse("admin:index"))})
         return HttpResponseRedirect(f"{reverse('accounts:login')}?{query}")
 

@@ -8,13 +8,13 @@ Passwords are random on every run and printed once; nothing here is fit for real
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import secrets
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
+from pioneer.fielding import tokens
 from pioneer.survey import synthetic
 from pioneer.web.accounts.models import Membership, Role
 from pioneer.web.fielding.contacts import carry_forward
@@ -100,8 +100,7 @@ def create_demo_programme(*, seed: int = 2019) -> DemoProgramme:
 
 def _placeholder_hash() -> str:
     """The hash of a token nobody holds: closed demo waves need no working links."""
-    # TODO(issue 5 part 3): use pioneer.fielding.tokens once it lands, for the open wave too.
-    return hashlib.sha256(secrets.token_bytes(16)).hexdigest()
+    return tokens.new_token()[1]
 
 
 def _create_waves_and_contacts(seed: int) -> None:

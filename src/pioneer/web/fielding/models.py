@@ -7,10 +7,9 @@ from the e-mail address.
 
 from __future__ import annotations
 
-import secrets
-
 from django.db import models
 
+from pioneer.fielding import tokens
 from pioneer.survey.frame import ORG_TYPES
 from pioneer.web.programme.models import Site
 
@@ -48,7 +47,7 @@ class SurveyWave(models.Model):
 
 def new_panel_id() -> str:
     """A fresh pseudonymous panel id: 64 random bits, nothing derived from the person."""
-    return f"pm_{secrets.token_hex(8)}"
+    return tokens.new_panel_id()
 
 
 class PanelMember(models.Model):
@@ -95,8 +94,8 @@ class Contact(models.Model):
 class Invitation(models.Model):
     """The invitation of one contact to one wave. The token is kept only as its hash.
 
-    Skeleton: sending, reminders and the token round trip come with the next increment
-    (they will call ``pioneer.fielding.tokens`` for generation and hashing).
+    Skeleton: :mod:`pioneer.web.fielding.invitations` issues one and finds it by token;
+    sending, reminders, bounces and opt-outs come with the next increment.
     """
 
     class Status(models.TextChoices):

@@ -1,0 +1,33 @@
+"""Invitations: issue one per contact (the token leaves once, only its hash is kept) and
+find an invitation from the token in a link.
+
+Next increment (issue 5, item 3): sending by e-mail with editable templates, reminders
+(``pioneer.fielding.reminders.due_reminders``), bounces and opt-outs.
+"""
+
+from __future__ import annotations
+
+from django.utils import timezone
+
+from pioneer.fielding import tokens
+from pioneer.web.fielding.models import Contact, Invitation
+
+
+def issue(contact: Contact) -> tuple[Invitation, str]:
+    """Create ``contact``'s invitation; returns it and the token for the link (not stored)."""
+    token, token_hash = tokens.new_token()
+    invitation = Invitation.objects.create(
+        contact=contact, token_hash=token_hash, invited_at=timezone.now()
+    )
+    return invitation, token
+
+
+def find(token: str) -> Invitation | None:
+    """The invitation a link's token opens, or ``None`` for a malformed or unknown token."""
+    if not tokens.is_well_formed(token):
+        return None
+    return (
+        Invitation.objects.select_related("contact__wave", "contact__site")
+        .filter(token_hash=tokens.hash_token(token))
+        .first()
+    )
