@@ -160,6 +160,8 @@ def test_unknown_page_and_required_code_are_named(tiny):
     q = pages.questionnaire(tiny)
     with pytest.raises(InstrumentError, match=r"no page 'nope'.*about_you, work, closing"):
         q.page("nope")
+    with pytest.raises(InstrumentError, match="page 'work' has no question 'role'"):
+        q.page("work").field("role")
     with pytest.raises(InstrumentError, match=r"\['rolee'\]"):
         pages.questionnaire(tiny, required=["rolee"])
     with pytest.raises(ValueError, match="max_text_length"):
