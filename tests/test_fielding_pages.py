@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -184,6 +185,22 @@ def test_no_sections_groups_by_question_section(tiny):
         ("work", "Work"),
         ("closing", "Closing"),
     ]
+
+
+def test_a_question_code_equal_to_a_grid_rows_name_is_refused(tiny):
+    grid = tiny.question("views")
+    clash = replace(tiny.question("comments"), code="views.x", section="closing")
+    bad = Instrument(
+        id=tiny.id,
+        wave=tiny.wave,
+        title=tiny.title,
+        source=tiny.source,
+        sections=(Section("work", "Work", ("views",)), Section("closing", "C", ("views.x",))),
+        questions=(grid, clash),
+        scales=tiny.scales,
+    )
+    with pytest.raises(InstrumentError, match=r"\['views.x'\] would be used by two questions"):
+        pages.questionnaire(bad)
 
 
 def test_shorten_cuts_at_a_word():

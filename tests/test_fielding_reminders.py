@@ -136,5 +136,7 @@ def test_bad_records_and_rules_are_refused():
         ReminderRule(RULE.opens, RULE.closes, 3, dt.timedelta(days=-1))
     with pytest.raises(ValueError, match="closes"):
         ReminderRule(RULE.closes, RULE.opens, 3, RULE.min_gap)
+    with pytest.raises(TypeError, match="time zone"):
+        decide(inv(last_sent=dt.datetime(2019, 9, 1)), RULE, NOW)
     with pytest.raises(TypeError, match="now must be a datetime"):
         decide(inv(), RULE, dt.date(2019, 9, 15))

@@ -220,6 +220,14 @@ def questionnaire(
         )
         if fields:
             pages.append(Page(code=code, title=title, number=len(pages) + 1, fields=fields))
+    names = [name for page in pages for field in page.fields for name in field.names]
+    twice = sorted({name for name in names if names.count(name) > 1})
+    if twice:
+        raise InstrumentError(
+            f"instrument {instrument.id}: the form field name(s) {twice} would be used by "
+            "two questions (a question code equal to a grid row's item code). "
+            "Fix: rename one of the questions"
+        )
     return Questionnaire(
         instrument=instrument.id, wave=instrument.wave, title=instrument.title, pages=tuple(pages)
     )

@@ -130,6 +130,11 @@ def decide(invitation: InvitationState, rule: ReminderRule, now: dt.datetime) ->
         return "opted out"
     if invitation.last_sent is None:
         return "not invited yet"
+    if (invitation.last_sent.tzinfo is None) != (now.tzinfo is None):
+        raise TypeError(
+            f"invitation {invitation.key!r}: last_sent and now must both carry a time zone "
+            "or both not; use time-zone-aware datetimes throughout"
+        )
     if invitation.reminders_sent >= rule.max_reminders:
         return "reminder limit reached"
     if now - invitation.last_sent < rule.min_gap:
