@@ -141,6 +141,10 @@ def main(argv: list[str] | None = None) -> int:
         )
         close_p = abs(ours[2] - theirs[2]) < 0.03
         print(f"Same estimate and CR1 standard error: {same}; p-values within 0.03: {close_p}.")
+        print(
+            "Pioneer's time includes its bootstrap confidence interval (test inversion); "
+            "pyfixest's wildboottest gives the p-value only."
+        )
         if not same:
             status = 1
     return status

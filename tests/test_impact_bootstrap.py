@@ -90,7 +90,12 @@ def test_statistic_and_se_are_the_cr1_ones(linear) -> None:
     assert boot.estimate == pytest.approx(cr1.estimate)
     assert boot.std_error == pytest.approx(cr1.std_error)
     assert boot.statistic == pytest.approx(cr1.statistic)
-    assert np.isnan(boot.conf_low)
+    no_interval = wild_cluster_bootstrap(linear, draws=199, seed=1, interval=False).tidy()
+    assert np.isnan(no_interval.conf_low.iloc[0])
+    wcu = wild_cluster_bootstrap(linear, draws=199, seed=1, impose_null=False)
+    assert "WCU" in wcu.method
+    row = wcu.tidy().iloc[0]
+    assert row.conf_low < row.estimate < row.conf_high
 
 
 # pyfixest 0.60.0 with wildboottest 0.3.2, run on `small` (this file's fixture):
@@ -124,6 +129,31 @@ def test_agrees_with_pyfixest_wildboottest_live(small) -> None:
     assert ours.p_value == pytest.approx(float(theirs["Pr(>|t|)"]), abs=1e-12)
     se = float(fit.tidy().loc["post", "Std. Error"])
     assert ours.std_error == pytest.approx(se, rel=1e-9)
+
+
+def test_interval_inverts_the_test_on_shifted_data(linear) -> None:
+    # Testing b = b0 on y is testing b = 0 on y - b0·post (same draws): at each bound of
+    # the interval the refitted test on the shifted data must switch from not rejecting
+    # (inside) to rejecting (outside) at 5%.
+    result = wild_cluster_bootstrap(linear, draws=999, seed=5).tidy().iloc[0]
+    assert result.conf_low < result.estimate < result.conf_high
+
+    def p_at(null: float) -> float:
+        shifted = linear.assign(outcome=linear["outcome"] - null * linear["post"])
+        boot = wild_cluster_bootstrap(shifted, draws=999, seed=5, interval=False)
+        return float(boot.tidy().p_value.iloc[0])
+
+    eps = 1e-6 * result.std_error
+    assert p_at(result.conf_low + eps) > 0.05 >= p_at(result.conf_low - eps)
+    assert p_at(result.conf_high - eps) > 0.05 >= p_at(result.conf_high + eps)
+
+
+def test_interval_close_to_cr1_with_many_clusters(linear) -> None:
+    boot = wild_cluster_bootstrap(linear, draws=9999, seed=11).tidy().iloc[0]
+    cr1 = twfe_did(linear).tidy().iloc[0]
+    width_boot = boot.conf_high - boot.conf_low
+    width_cr1 = cr1.conf_high - cr1.conf_low
+    assert abs(width_boot / width_cr1 - 1) < 0.15
 
 
 def test_seeded_and_reproducible(linear) -> None:

@@ -18,6 +18,7 @@ with no refitting. Methods: ``docs/impact/estimators.md``.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
@@ -56,7 +57,68 @@ def all_sign_vectors(n_clusters: int) -> np.ndarray:
     return (codes & 1).astype(float) * 2.0 - 1.0
 
 
-def wild_bootstrap_t(
+@dataclass(frozen=True, eq=False)
+class WildDraws:
+    """The bootstrap t statistics of one coefficient as functions of the null value b0.
+
+    Under the restricted bootstrap the null residuals, each draw's estimate and its
+    cluster scores are all linear in b0, so each draw's t statistic is
+    (n0 - b0·n1) / √(ssc·(A - 2·b0·B + b0²·C)): five numbers per draw give the test of
+    any b0, and the confidence interval by test inversion costs almost nothing more.
+    """
+
+    estimate: float
+    std_error: float
+    ssc: float
+    n0: np.ndarray
+    n1: np.ndarray
+    a: np.ndarray
+    b: np.ndarray
+    c: np.ndarray
+
+    def t_statistic(self, null: float = 0.0) -> float:
+        """The observed t statistic for H0: coefficient = ``null``."""
+        return (self.estimate - null) / self.std_error
+
+    def t_boot(self, null: float = 0.0) -> np.ndarray:
+        """The draws' t statistics for H0: coefficient = ``null``."""
+        variance = self.ssc * (self.a - 2 * null * self.b + null * null * self.c)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return (self.n0 - null * self.n1) / np.sqrt(variance)
+
+    def p_value(self, null: float = 0.0) -> float:
+        """Symmetric bootstrap p-value for H0: coefficient = ``null``."""
+        return bootstrap_p_value(self.t_statistic(null), self.t_boot(null))
+
+    def interval(self, confidence: float = 0.95, max_steps: int = 60) -> tuple[float, float]:
+        """The values not rejected at 1 - ``confidence``: bounds found by bisection."""
+        alpha = 1 - confidence
+        bounds = []
+        for direction in (-1.0, 1.0):
+            inside, step = self.estimate, self.std_error
+            outside = None
+            for _ in range(max_steps):
+                trial = inside + direction * step
+                if self.p_value(trial) <= alpha:
+                    outside = trial
+                    break
+                inside, step = trial, step * 2
+            if outside is None:
+                bounds.append(direction * np.inf)
+                continue
+            for _ in range(max_steps):
+                middle = 0.5 * (inside + outside)
+                if self.p_value(middle) <= alpha:
+                    outside = middle
+                else:
+                    inside = middle
+                if abs(outside - inside) <= 1e-10 * max(1.0, abs(self.estimate), self.std_error):
+                    break
+            bounds.append(0.5 * (inside + outside))
+        return bounds[0], bounds[1]
+
+
+def wild_bootstrap_draws(
     xs: np.ndarray,
     ys: np.ndarray,
     cluster: np.ndarray,
@@ -66,44 +128,69 @@ def wild_bootstrap_t(
     ssc: float = 1.0,
     impose_null: bool = True,
     chunk: int = 4096,
-) -> tuple[float, float, float, np.ndarray]:
-    """Bootstrap t statistics for one coefficient of a least-squares fit.
+) -> WildDraws:
+    """Bootstrap components for one coefficient of a least-squares fit.
 
     ``xs``/``ys`` are the design and outcome after removing the absorbed effects (and
-    scaling by √weight); ``draws`` the (B × G) weights. Returns the estimate, its CR1
-    standard error (factor ``ssc``), the t statistic and the B bootstrap t statistics.
+    scaling by √weight); ``cluster`` integer codes from 0; ``draws`` the (B × G)
+    weights; ``ssc`` the CR1 small-sample factor.
     """
     n_clusters = int(cluster.max()) + 1
+    k = xs.shape[1]
     bread = np.linalg.inv(xs.T @ xs)
     beta = bread @ (xs.T @ ys)
     q = bread[:, column]
     resid = ys - xs @ beta
-    scores = np.zeros((n_clusters, xs.shape[1]))
+    scores = np.zeros((n_clusters, k))
     np.add.at(scores, cluster, xs * resid[:, None])
     std_error = float(np.sqrt(ssc * np.sum((scores @ q) ** 2)))
-    estimate = float(beta[column])
-    t_stat = estimate / std_error
+
+    def sums(values: np.ndarray) -> np.ndarray:
+        out = np.zeros((n_clusters, k))
+        np.add.at(out, cluster, xs * values[:, None])
+        return out
 
     if impose_null:
+        # Null residuals for b0: M_r (y - b0·x_j) = u0 - b0·u1, M_r the annihilator of the
+        # other regressors.
         restricted = np.delete(xs, column, axis=1)
-        gamma, *_ = np.linalg.lstsq(restricted, ys, rcond=None)
-        u = ys - restricted @ gamma
+        both = np.column_stack([ys, xs[:, column]])
+        coef, *_ = np.linalg.lstsq(restricted, both, rcond=None)
+        u0, u1 = (both - restricted @ coef).T
     else:
-        u = resid
-    s = np.zeros((n_clusters, xs.shape[1]))
-    np.add.at(s, cluster, xs * u[:, None])  # S_g = X_g' u_g
-    a = s @ q  # the estimate of each draw is a' v (plus beta under WCU)
-    qp = np.zeros((n_clusters, xs.shape[1]))
-    np.add.at(qp, cluster, xs * (xs @ q)[:, None])  # rows q' X_g' X_g
-    c = np.diag(a) - qp @ bread @ s.T  # cluster scores of each draw: C v
-    t_boot = np.empty(draws.shape[0])
-    for start in range(0, draws.shape[0], chunk):
+        u0, u1 = resid, np.zeros_like(resid)
+    qp = sums(xs @ q)  # rows q' X_g' X_g
+    parts = []
+    for u in (u0, u1):
+        s = sums(u)  # S_g = X_g' u_g
+        a = s @ q  # each draw's estimate minus b0 is v·a
+        parts.append((a, np.diag(a) - qp @ bread @ s.T))  # each draw's cluster scores: C v
+    (a0, c0), (a1, c1) = parts
+    n_draws = draws.shape[0]
+    n0, n1 = draws @ a0, draws @ a1
+    big_a, big_b, big_c = np.empty(n_draws), np.empty(n_draws), np.empty(n_draws)
+    for start in range(0, n_draws, chunk):
         v = draws[start : start + chunk]
-        numerator = v @ a
-        variance = ssc * np.sum((v @ c.T) ** 2, axis=1)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            t_boot[start : start + chunk] = numerator / np.sqrt(variance)
-    return estimate, std_error, t_stat, t_boot
+        z0 = v @ c0.T
+        window = slice(start, start + len(v))
+        big_a[window] = np.einsum("ij,ij->i", z0, z0)
+        if impose_null:
+            z1 = v @ c1.T
+            big_b[window] = np.einsum("ij,ij->i", z0, z1)
+            big_c[window] = np.einsum("ij,ij->i", z1, z1)
+        else:
+            big_b[window] = 0.0
+            big_c[window] = 0.0
+    return WildDraws(
+        estimate=float(beta[column]),
+        std_error=std_error,
+        ssc=ssc,
+        n0=n0,
+        n1=n1,
+        a=big_a,
+        b=big_b,
+        c=big_c,
+    )
 
 
 def bootstrap_p_value(t_stat: float, t_boot: np.ndarray) -> float:
@@ -128,6 +215,8 @@ def wild_cluster_bootstrap(
     impose_null: bool = True,
     full_enumeration: bool | Literal["auto"] = "auto",
     fe_dof: FEDof = "nested",
+    interval: bool = True,
+    confidence: float = 0.95,
 ) -> ImpactResult:
     """Wild cluster bootstrap p-value for the TWFE DiD coefficient.
 
@@ -137,8 +226,10 @@ def wild_cluster_bootstrap(
     drawn from ``seed`` (an int or a :class:`numpy.random.Generator`); with Rademacher
     weights and 2^G ≤ ``draws`` (``full_enumeration="auto"``) all 2^G sign vectors are
     used instead and the p-value is exact. The tidy row gives the DiD estimate, its CR1
-    standard error and t statistic, the bootstrap p-value, and no interval (NaN);
-    ``details["bootstrap_t"]`` holds the draws' t statistics.
+    standard error and t statistic, the bootstrap p-value and (``interval=True``) the
+    bootstrap confidence interval: the values of the coefficient that the same test,
+    with the same draws, does not reject at 1 - ``confidence`` (test inversion, as
+    boottest). ``details["bootstrap_t"]`` holds the draws' t statistics for H0: 0.
     """
     if not isinstance(draws, int | np.integer) or draws < 99:
         raise AnalysisError(f"draws must be a whole number of at least 99, not {draws!r}")
@@ -180,12 +271,13 @@ def wild_cluster_bootstrap(
         rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
         matrix = bootstrap_weights(weight_type, int(draws), n_clusters, rng)
         how = f"{draws} draws of {weight_type.capitalize()} weights (seed {_seed_text(seed)})"
-    estimate, std_error, t_stat, t_boot = wild_bootstrap_t(
-        xs, ys, clusters, 0, matrix, ssc=ssc, impose_null=impose_null
-    )
+    boot = wild_bootstrap_draws(xs, ys, clusters, 0, matrix, ssc=ssc, impose_null=impose_null)
+    estimate, std_error = boot.estimate, boot.std_error
+    t_stat, t_boot = boot.t_statistic(), boot.t_boot()
     p_value = bootstrap_p_value(t_stat, t_boot)
+    low, high = boot.interval(confidence) if interval else (np.nan, np.nan)
     terms = pd.DataFrame(
-        [[treat, estimate, std_error, t_stat, p_value, np.nan, np.nan]],
+        [[treat, estimate, std_error, t_stat, p_value, low, high]],
         columns=list(TIDY_COLUMNS),
     )
     kind = "restricted (WCR, null imposed)" if impose_null else "unrestricted (WCU)"
@@ -193,7 +285,9 @@ def wild_cluster_bootstrap(
         f"Wild cluster bootstrap-t, {kind}, clusters = {cluster or 'areas'} ({n_clusters}); "
         f"{how}; "
         "symmetric two-sided p-value, share of |t*| > |t|; t uses CR1 standard errors "
-        f"(factor {ssc:.4f}); Roodman et al. (2019) algorithm."
+        f"(factor {ssc:.4f}); "
+        + ("interval by inverting the bootstrap test; " if interval else "no interval; ")
+        + "Roodman et al. (2019) algorithm."
     )
     n_treated = int(np.unique(arrays.unit[arrays.d > 0]).size)
     summary = (
@@ -212,6 +306,7 @@ def wild_cluster_bootstrap(
         method=method,
         n_obs=n_obs,
         n_clusters=n_clusters,
+        confidence=confidence,
         notes=data.notes if isinstance(data, AnalysisPanel) else (),
         details={"bootstrap_t": pd.DataFrame({"t": t_boot})},
         summary_text=summary,
