@@ -213,3 +213,33 @@ def test_integer_weights_equal_duplicated_areas(panel):
     pd.testing.assert_frame_equal(same, staggered_att(panel).tidy(), rtol=1e-12)
     with pytest.raises(AnalysisError, match="positive"):
         staggered_att(panel.assign(w=0.0), weights="w")
+
+
+def test_uniform_bands_lie_between_pointwise_and_bonferroni(panel):
+    from scipy import stats
+
+    result = staggered_att(panel, uniform_bands=True, n_boot=499, seed=2)
+    dynamic = result.details["dynamic"]
+    crit = (dynamic["conf_high_uniform"] - dynamic["estimate"]) / dynamic["std_error"]
+    m = len(dynamic)
+    # wider than the pointwise 1.96, narrower than Bonferroni over the m event times
+    assert (crit > stats.norm.ppf(0.975)).all()
+    assert (crit < stats.norm.ppf(1 - 0.025 / m) + 0.05).all()
+    assert np.ptp(crit) < 1e-12  # one critical value for all event times
+    again = staggered_att(panel, uniform_bands=True, n_boot=499, seed=2).details["dynamic"]
+    pd.testing.assert_frame_equal(again, dynamic)
+    assert any("Simultaneous" in n for n in result.notes)
+
+
+def test_dynamic_effects_figure_is_reproducible_svg(panel, tmp_path):
+    import xml.etree.ElementTree as ET
+
+    from pioneer.reports.impact_figures import dynamic_effects_figure
+
+    result = staggered_att(panel, uniform_bands=True, n_boot=199)
+    first = dynamic_effects_figure(result, tmp_path / "a" / "cs.svg")
+    second = dynamic_effects_figure(result, tmp_path / "b" / "cs.svg")
+    assert first[0].read_bytes() == second[0].read_bytes()
+    text = " ".join(t for e in ET.parse(first[0]).getroot().iter() for t in e.itertext())
+    assert "simultaneous band" in text
+    assert pd.read_csv(first[1])["event_time"].tolist() == list(range(-4, 5))

@@ -63,6 +63,9 @@ def staggered_att(
     control: str = "never_treated",
     base_period: str = "varying",
     weights: str | None = None,
+    uniform_bands: bool = False,
+    n_boot: int = 999,
+    seed: int = 20131101,
     confidence: float = 0.95,
 ) -> ImpactResult:
     """Group-time ATTs and their simple, dynamic and by-cohort averages.
@@ -75,7 +78,11 @@ def staggered_att(
     ``group_time`` (every ATT(g, t) with its controls and weights), ``dynamic`` and
     ``by_cohort``. ``weights`` names a column of area weights (e.g. population); each area
     takes the mean of its rows, and weighted means replace plain ones in every cell and in
-    the cohort sizes (as sampling weights do in R's ``did``).
+    the cohort sizes (as sampling weights do in R's ``did``). With ``uniform_bands``,
+    ``details["dynamic"]`` also has simultaneous bands over event times
+    (``conf_low_uniform``, ``conf_high_uniform``): the critical value is the ``confidence``
+    quantile of max_e |ATT*(e) − ATT(e)| / se(e) over ``n_boot`` Rademacher multiplier draws
+    on the influence functions (seeded), in the spirit of Callaway & Sant'Anna's bootstrap.
     """
     _check_confidence(confidence)
     if control not in CONTROLS:
@@ -246,6 +253,22 @@ def staggered_att(
     table["weight_cohort_share"] = table["cohort"].map(size)
     dynamic = terms[terms["term"].str.startswith("ATT(e=")].copy()
     dynamic.insert(0, "event_time", [int(t[6:-1]) for t in dynamic["term"]])
+    if uniform_bands:
+        if not isinstance(n_boot, int) or n_boot < 99:
+            raise AnalysisError(f"n_boot must be a whole number ≥ 99; got {n_boot!r}")
+        phi_dyn = np.column_stack(dyn_ifs)
+        se_dyn = np.sqrt((phi_dyn**2).sum(axis=0))
+        rng = np.random.default_rng(seed)
+        draws = rng.choice(np.array([-1.0, 1.0]), size=(n_boot, n)) @ phi_dyn
+        with np.errstate(divide="ignore", invalid="ignore"):
+            t_max = np.nanmax(np.abs(draws) / np.where(se_dyn > 0, se_dyn, np.nan), axis=1)
+        crit_u = float(np.quantile(t_max, confidence))
+        dynamic["conf_low_uniform"] = dynamic["estimate"] - crit_u * dynamic["std_error"]
+        dynamic["conf_high_uniform"] = dynamic["estimate"] + crit_u * dynamic["std_error"]
+        notes.append(
+            f"Simultaneous {100 * confidence:g}% bands over event times: critical value "
+            f"{crit_u:.3f} ({n_boot} Rademacher multiplier draws, seed {seed})."
+        )
     by_cohort = terms[terms["term"].str.startswith("ATT(g=")].copy()
     by_cohort.insert(0, "cohort", [int(t[6:-1]) for t in by_cohort["term"]])
     method = (

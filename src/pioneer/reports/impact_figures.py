@@ -24,7 +24,12 @@ if TYPE_CHECKING:  # matplotlib is imported when a figure is drawn, not with the
 
     from pioneer.impact.results import ImpactResult
 
-__all__ = ["event_study_figure", "synth_figure", "synth_placebo_figure"]
+__all__ = [
+    "dynamic_effects_figure",
+    "event_study_figure",
+    "synth_figure",
+    "synth_placebo_figure",
+]
 
 POINT_COLOUR = PALETTE[0]
 REFERENCE_COLOUR = "#777777"
@@ -266,6 +271,85 @@ def _draw_placebos(result: ImpactResult, title: str | None) -> Figure:
         [
             f"{int(fit['n_donors'])} placebos. Permutation p-value from post/pre RMSPE ratios: "
             f"{fit['p_value']:.3g} (smallest possible {1 / (fit['n_donors'] + 1):.3g})."
+        ],
+    )
+    return figure
+
+
+# ---------------------------------------------------------------------------------------------
+# Staggered adoption: effects by event time
+
+
+def dynamic_effects_figure(
+    result: ImpactResult, path: str | Path, *, title: str | None = None, dpi: int = 150
+) -> list[Path]:
+    """Callaway & Sant'Anna ATT(e) by years since the first treated year, with pointwise
+    intervals (and simultaneous bands, lighter, where the result has them); a dashed line
+    between −1 and 0. Returns ``[figure, data CSV]``."""
+    return _draw(
+        path,
+        lambda p: _check(result, "staggered_att", ("dynamic", "group_time"), p),
+        lambda: _draw_dynamic(result, title),
+        result.details.get("dynamic", result.tidy()),
+        dpi,
+    )
+
+
+def _draw_dynamic(result: ImpactResult, title: str | None) -> Figure:
+    from matplotlib.figure import Figure
+
+    frame = result.details["dynamic"]
+    figure = Figure(figsize=(7.5, 4.2))
+    axes = figure.add_subplot()
+    axes.axhline(0.0, color="#000000", linewidth=0.8)
+    axes.axvline(-0.5, color=REFERENCE_COLOUR, linewidth=0.8, linestyle="--")
+    level = f"{100 * result.confidence:g}%"
+    if "conf_low_uniform" in frame.columns:
+        axes.errorbar(
+            frame["event_time"],
+            frame["estimate"],
+            yerr=[
+                frame["estimate"] - frame["conf_low_uniform"],
+                frame["conf_high_uniform"] - frame["estimate"],
+            ],
+            fmt="none",
+            ecolor=PLACEBO_COLOUR,
+            elinewidth=4.0,
+            label=f"{level} simultaneous band",
+        )
+    axes.errorbar(
+        frame["event_time"],
+        frame["estimate"],
+        yerr=[frame["estimate"] - frame["conf_low"], frame["conf_high"] - frame["estimate"]],
+        fmt="o",
+        color=POINT_COLOUR,
+        ecolor=POINT_COLOUR,
+        elinewidth=1.0,
+        capsize=3,
+        label=f"ATT(e), {level} pointwise interval",
+    )
+    axes.set_xticks(frame["event_time"].astype(int).tolist())
+    axes.set_xlabel("Years relative to the first treated year (e)")
+    axes.set_ylabel(f"Effect on {result.outcome}")
+    axes.set_title(
+        textwrap.fill(title or f"Effects by year since the start: {result.outcome}", 70),
+        loc="left",
+    )
+    axes.legend(loc="upper left", fontsize=8)
+    overall = result.tidy().iloc[0]
+    before = (
+        "each point compares that year with the year before the start"
+        if "universal base" in result.method
+        else "each point compares adjacent years"
+    )
+    _notes(
+        axes,
+        [
+            f"Overall ATT {overall['estimate']:.4g} ({level} CI {overall['conf_low']:.4g} to "
+            f"{overall['conf_high']:.4g}). Before the start (e < 0) {before}, a placebo "
+            "that should be near zero.",
+            result.method,
+            *result.notes,
         ],
     )
     return figure
