@@ -219,8 +219,8 @@ def initial(page: Page, answers: Mapping[str, str]) -> dict[str, list[str]]:
 def missing_required(questionnaire: Questionnaire, answers: Mapping[str, str]) -> dict[str, str]:
     """Required questions with no stored answer, as field name -> message (for submit).
 
-    Checked before accepting the final submission: a respondent may have skipped a page.
-    The page of a field name is ``questionnaire`` 's page holding it.
+    Check this before accepting the final submission, since a respondent may have skipped
+    a page; ``SummaryRow.page`` or ``Questionnaire.pages`` give the page to send them to.
     """
     errors: dict[str, str] = {}
     for field in questionnaire.fields():
