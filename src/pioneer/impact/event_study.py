@@ -358,6 +358,7 @@ def event_study(
     present = sorted(set(binned[treated].tolist()) - {-1})
     if -1 not in set(binned[treated].tolist()):
         raise AnalysisError("no treated area is observed in the reference period (event time −1)")
+    # an end point is labelled as a bin (≤ / ≥) only when it pools more than its own year
     low_seen = (
         low
         if low is not None and (event[treated] <= low).sum() > (event[treated] == low).sum()
