@@ -257,3 +257,63 @@ def test_panel_arrays_balance_and_order() -> None:
     assert arrays.time.tolist() == [0, 1, 2, 0, 1]
     with pytest.raises(AnalysisError, match="unbalanced panel: 1 areas lack some of the 3"):
         panel_arrays(frame, require_balanced=True)
+
+
+def test_more_input_errors(indicators: pd.DataFrame) -> None:
+    frame = _tidy()
+    with pytest.raises(AnalysisError, match="needs a pandas DataFrame, got list"):
+        build_panel([1, 2], outcome="rate")
+    with pytest.raises(AnalysisError, match="programme_waves is empty"):
+        build_panel(frame, outcome="rate", programme_waves=())
+    with pytest.raises(AnalysisError, match=r"first treated year for programme wave 2"):
+        build_panel(frame, outcome="rate", cohort_years={1: 2013})
+    with pytest.raises(AnalysisError, match="no 'area_code' column"):
+        build_panel(frame.rename(columns={"area_code": "code"}), outcome="rate")
+    with pytest.raises(AnalysisError, match="'year' or a 'period' column"):
+        build_panel(frame.drop(columns="period"), outcome="rate")
+    years = frame.drop(columns="period").assign(year=2013.5)
+    with pytest.raises(AnalysisError, match="years must be whole numbers"):
+        build_panel(years, outcome="rate")
+    with pytest.raises(AnalysisError, match="is boolean"):
+        build_panel(frame.assign(rate=True), outcome="rate")
+    with pytest.raises(AnalysisError, match="no rows of area type 'Region'"):
+        build_panel(indicators, outcome="falls65", area_type="Region")
+    both_sexes = pd.concat([indicators, indicators.assign(sex="Male")])
+    with pytest.raises(AnalysisError, match="several sex breakdowns"):
+        build_panel(both_sexes, outcome="falls65")
+    with pytest.raises(AnalysisError, match="no rows for outcome"):
+        build_panel(frame, outcome="rate", areas=["E99999999"])
+    with pytest.raises(ValueError, match="lacks columns"):
+        AnalysisPanel(frame=frame, outcome_name="rate", baseline=(1, 2), follow_up=(3, 4))
+
+
+def test_year_column_areas_and_restriction() -> None:
+    frame = _tidy()
+    frame["year"] = [int(p[:4]) for p in frame["period"]]
+    frame = frame.drop(columns="period")
+    panel = build_panel(frame, outcome="rate", areas=["E08000035", "E06000001"])
+    assert panel.frame["period"].iloc[0] == "2011"
+    assert panel.n_areas == 2
+    assert any("restricted to 2 given areas" in n for n in panel.notes)
+    areas = panel.areas()
+    assert list(areas["area_code"]) == ["E06000001", "E08000035"]
+    assert list(areas["group"]) == ["non-Pioneer", "Pioneer (wave 1)"]
+
+
+def test_panel_arrays_more_errors() -> None:
+    frame = pd.DataFrame(
+        {"area_code": ["a", "a", "b", "b"], "year": [1, 2, 1, 2], "outcome": [1.0, 2, 3, 4]}
+    )
+    frame["post"] = [0, 1, 0, 0]
+    with pytest.raises(AnalysisError, match="expected an AnalysisPanel or a DataFrame"):
+        panel_arrays("frame")
+    with pytest.raises(AnalysisError, match="no rows"):
+        panel_arrays(frame.iloc[:0])
+    with pytest.raises(AnalysisError, match="infinite"):
+        panel_arrays(frame.assign(outcome=[1.0, np.inf, 3, 4]))
+    with pytest.raises(AnalysisError, match="true/false or 0/1"):
+        panel_arrays(frame.assign(post=["no", "yes", "no", "no"]))
+    with pytest.raises(AnalysisError, match="every observation is treated"):
+        panel_arrays(frame.assign(post=1))
+    with pytest.raises(AnalysisError, match="population column 'p' must be positive"):
+        panel_arrays(frame.assign(p=[1.0, 0, 1, 1]), population="p")
