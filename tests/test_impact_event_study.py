@@ -33,10 +33,12 @@ def expected() -> pd.DataFrame:
 
 @pytest.mark.oracle
 @pytest.mark.parametrize("spec", sorted(SPECS))
-@pytest.mark.parametrize("count_fe", [True, False])
-def test_event_study_matches_r(panel, expected, spec, count_fe):
-    want = expected[(expected["spec"] == spec) & (expected["count_fixed_effects"] == count_fe)]
-    result = event_study(panel, count_fixed_effects=count_fe, **SPECS[spec])
+@pytest.mark.parametrize("fe_dof", ["full", "nested"])
+def test_event_study_matches_r(panel, expected, spec, fe_dof):
+    # R's rows with count_fixed_effects TRUE are vcovCL as it is (every area dummy in K)
+    full = expected["count_fixed_effects"] == (fe_dof == "full")
+    want = expected[(expected["spec"] == spec) & full]
+    result = event_study(panel, fe_dof=fe_dof, **SPECS[spec])
     got = result.details["coefficients"]
     got = got[~got["reference"]].reset_index(drop=True)
     assert got["event_time"].tolist() == want["event_time"].tolist()

@@ -23,12 +23,18 @@ def panel() -> pd.DataFrame:
 @pytest.mark.oracle
 def test_placebo_in_time_matches_r(panel):
     want = pd.read_csv(ORACLE / "placebo_in_time.csv").iloc[0]
-    result = placebo_in_time(panel, fake_year=2011)
+    result = placebo_in_time(panel, fake_year=2011, fe_dof="full")  # K as R's lm counts it
     got = result.tidy().iloc[0]
     assert got["term"] == "placebo DiD (fake start 2011)"
     for column in ("estimate", "std_error", "statistic", "p_value", "conf_low", "conf_high"):
         np.testing.assert_allclose(got[column], want[column], rtol=1e-8, err_msg=column)
     assert result.n_obs == want["n_obs"]
+    # The default counts the 60 area effects once: K = 1 + 2 year dummies + 1 = 4 instead of
+    # 1 + 2 + 60 = 63, so the SE shrinks by sqrt((N - 63)/(N - 4)) with N = 180.
+    nested = placebo_in_time(panel, fake_year=2011).tidy().iloc[0]
+    assert nested["std_error"] == pytest.approx(
+        want["std_error"] * np.sqrt((180 - 63) / (180 - 4)), rel=1e-8
+    )
 
 
 def _parallel(effect: float, shift_from: int | None = None) -> pd.DataFrame:

@@ -6,10 +6,10 @@ reference and the far ends binned (all earlier leads in the first bin, all later
 last). Never-treated areas carry no event indicators and anchor the year effects.
 
 Standard errors are cluster-robust by area with the CR1 correction
-``G/(G−1) × (N−1)/(N−K)``, where by default K counts every coefficient including the area
-and year effects (what R's ``lm`` with ``sandwich::vcovCL(type = "HC1")`` and Stata's
-``areg`` give); ``count_fixed_effects=False`` leaves the area effects out of K (Stata's
-``xtreg, fe`` and fixest's default, since they are nested in the clusters). Tests and
+``G/(G−1) × (N−1)/(N−K)``. By default (``fe_dof="nested"``) K counts the area effects as
+one, since they are nested in the clusters — Stata's ``xtreg, fe vce(cluster)``, fixest's
+default and :mod:`pioneer.impact.did`'s; ``fe_dof="full"`` counts every area effect, as R's
+``lm`` with area dummies and ``sandwich::vcovCL(type = "HC1")`` (and Stata's ``areg``) do. Tests and
 intervals use Student's t with G−1 degrees of freedom. The joint pre-trend test is a Wald
 test that every lead is zero, reported as F = W/q on (q, G−1) degrees of freedom, with the
 chi-square(q) p-value beside it.
@@ -34,6 +34,9 @@ from pioneer.errors import AnalysisError
 from pioneer.impact.results import TIDY_COLUMNS, ImpactResult
 
 __all__ = ["event_study"]
+
+#: How the area effects count in the CR1 correction's K (see the module docstring).
+FE_DOF = ("nested", "full")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -190,7 +193,7 @@ def _twfe(
     *,
     clusters: np.ndarray | None = None,
     weights: np.ndarray | None = None,
-    count_fixed_effects: bool = True,
+    fe_dof: str = "nested",
 ) -> _Fit:
     """OLS of ``y`` on ``x`` with unit and time effects; CR1 variance by cluster (unit).
 
@@ -241,7 +244,9 @@ def _twfe(
     summed = np.zeros((n_clusters, xt.shape[1]))
     np.add.at(summed, cl, scores)
     meat = summed.T @ summed
-    k = xt.shape[1] + (len(unit_codes) if count_fixed_effects else 1)
+    if fe_dof not in FE_DOF:
+        raise AnalysisError(f"fe_dof must be one of {FE_DOF}; got {fe_dof!r}")
+    k = xt.shape[1] + (1 if fe_dof == "nested" else len(unit_codes))
     if n <= k:
         raise AnalysisError(
             f"too few observations ({n}) for {k} coefficients; add areas or periods"
@@ -312,7 +317,7 @@ def event_study(
     leads: int | None = 3,
     lags: int | None = 3,
     weights: str | None = None,
-    count_fixed_effects: bool = True,
+    fe_dof: str = "nested",
     confidence: float = 0.95,
 ) -> ImpactResult:
     """Leads and lags of treatment with area and year effects and a joint pre-trend test.
@@ -321,6 +326,7 @@ def event_study(
     times beyond them are binned into the end points. ``None`` keeps every event time
     (no binning). The reference period is −1. ``weights`` names a column of regression
     weights (e.g. population). ``cohort`` is the first treated year, 0 for never treated.
+    ``fe_dof`` (``"nested"`` or ``"full"``) sets how the area effects count in CR1's K.
     Returns an :class:`ImpactResult` named ``event_study`` whose ``details`` hold
     ``coefficients`` (one row per event time, the reference with estimate 0) and
     ``pretrend_test``.
@@ -376,7 +382,7 @@ def event_study(
         data[unit].to_numpy(),
         data[time].to_numpy(),
         weights=w,
-        count_fixed_effects=count_fixed_effects,
+        fe_dof=fe_dof,
     )
     se = np.sqrt(np.clip(np.diag(fit.vcov), 0, None))
     names = [_event_label(e, low_seen, high_seen) for e in present]
@@ -414,7 +420,7 @@ def event_study(
         .reset_index(drop=True)
     )
     se_kind = (
-        "area effects counted in K" if count_fixed_effects else "area effects not counted in K"
+        "K counting every area effect" if fe_dof == "full" else "the area effects counted once in K"
     )
     method = (
         "Two-way fixed-effects event study (area and year effects, reference event time −1"

@@ -42,7 +42,7 @@ def placebo_in_time(
     cohort: str = "cohort",
     before: int | None = None,
     weights: str | None = None,
-    count_fixed_effects: bool = True,
+    fe_dof: str = "nested",
     confidence: float = 0.95,
 ) -> ImpactResult:
     """TWFE DiD with a fake start ``fake_year`` on the years before the real start.
@@ -84,7 +84,7 @@ def placebo_in_time(
         pre[unit].to_numpy(),
         pre[time].to_numpy(),
         weights=w,
-        count_fixed_effects=count_fixed_effects,
+        fe_dof=fe_dof,
     )
     se = np.sqrt(np.clip(np.diag(fit.vcov), 0, None))
     terms = _terms([f"placebo DiD (fake start {fake_year})"], fit.coef, se, fit.df, confidence)
