@@ -104,3 +104,14 @@ def test_placebo_in_space_bad_input(panel):
         placebo_in_space(panel, n_draws=5)
     with pytest.raises(AnalysisError, match="more never-treated"):
         placebo_in_space(panel[panel["area_code"] <= "E030"])
+
+
+def test_placebo_in_time_agrees_with_twfe_did(panel):
+    # The same regression through the DiD module (part F's fe_ols): identical numbers.
+    from pioneer.impact.did import twfe_did
+
+    pre = panel[panel["year"] < 2013].assign(fake=lambda d: (d["cohort"] > 0) & (d["year"] >= 2011))
+    want = twfe_did(pre, treat="fake").tidy().iloc[0]
+    got = placebo_in_time(panel, fake_year=2011).tidy().iloc[0]
+    for column in ("estimate", "std_error", "p_value", "conf_low", "conf_high"):
+        assert got[column] == pytest.approx(want[column], rel=1e-9)
