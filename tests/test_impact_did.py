@@ -169,8 +169,8 @@ def test_invariant_to_row_order_and_area_labels(linear, seed) -> None:
 
 
 def test_poisson_invariant_to_row_order(counts) -> None:
-    a = poisson_did(counts, outcome="count").tidy()
-    b = poisson_did(counts.iloc[::-1], outcome="count").tidy()
+    a = poisson_did(counts, outcome="count", population="population").tidy()
+    b = poisson_did(counts.iloc[::-1], outcome="count", population="population").tidy()
     pd.testing.assert_frame_equal(a, b, rtol=1e-9)
 
 

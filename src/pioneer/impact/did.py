@@ -161,7 +161,7 @@ def fe_ols(
         if df == "satterthwaite":
             raise AnalysisError("Satterthwaite degrees of freedom are offered with se='CR2'")
     elif se == "CR2":
-        vcov, dof_satt = _cr2(xs, resid, bread, unit, cluster, sw, n_clusters)
+        vcov, dof_satt = _cr2(xs, resid, bread, unit, cluster, sw, n_clusters, len(names))
         ssc = 1.0
         dof = np.full(k_x, n_clusters - 1.0) if df == "G-1" else dof_satt
     else:
@@ -214,9 +214,11 @@ def _cr2(
     cluster: np.ndarray,
     sw: np.ndarray,
     n_clusters: int,
+    n_df: int,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Bell–McCaffrey CR2 covariance and per-coefficient Satterthwaite df.
+    """Bell–McCaffrey CR2 covariance and Satterthwaite df of the first ``n_df`` columns.
 
+    (The df of the time dummies are not computed: NaN.)
     The adjustment of cluster g is the symmetric inverse square root of I - H_gg, with H
     the hat matrix of the full dummy-variable model: the absorbed unit effects contribute
     the projection on each unit's sqrt-weight vector, which I - H_gg maps to zero; on that
@@ -242,8 +244,8 @@ def _cr2(
         meat += np.outer(score, score)
     vcov = bread @ meat @ bread
     # Satterthwaite degrees of freedom for each coefficient (working model: Ω = I).
-    dof = np.empty(k)
-    for j in range(k):
+    dof = np.full(k, np.nan)
+    for j in range(n_df):
         weight_vec = xs @ bread[:, j]
         gram_diag = np.empty(n_clusters)
         cross = np.empty((k, n_clusters))
@@ -488,33 +490,27 @@ def poisson_did(
     unit: str = "area_code",
     time: str = "year",
     treat: str = "post",
-    population: str | None = "population",
+    population: str | None = None,
     cluster: str | None = None,
     fe_dof: FEDof = "nested",
     confidence: float = 0.95,
 ) -> ImpactResult:
     """Poisson fixed-effects DiD reported as a rate ratio.
 
-    ``outcome`` is an event count with ``population`` (log offset), or — when the panel
-    has no populations (``population`` None or all missing) — a rate modelled directly
-    (Poisson pseudo-likelihood needs no integer outcome). Area and year effects;
-    CR1 cluster-robust errors by area; normal-based interval on the log scale,
-    exponentiated. ``std_error`` and ``statistic`` in the tidy row are on the log scale.
+    On a plain frame, ``outcome`` is modelled with a log offset of the column named by
+    ``population`` (give event counts then), or with no offset when ``population`` is
+    None (give a rate: Poisson pseudo-likelihood needs no integer outcome). On an
+    :class:`AnalysisPanel` whose numerators and populations are all known, the counts are
+    modelled with the log-population offset; a panel of rates only (the Fingertips
+    extract) models the rate. Area and year effects; CR1 cluster-robust errors by area
+    (or ``cluster``); normal-based interval on the log scale, exponentiated.
+    ``std_error`` and ``statistic`` in the tidy row are on the log scale.
     """
-    frame = data.frame if isinstance(data, AnalysisPanel) else data
-    use_population = (
-        population is not None
-        and isinstance(frame, pd.DataFrame)
-        and population in frame.columns
-        and bool(pd.to_numeric(frame[population], errors="coerce").notna().all())
-    )
-    if isinstance(data, AnalysisPanel) and outcome == "outcome" and use_population:
-        # A panel with counts and populations: model the counts with the offset;
-        # a panel of rates only: model the rate itself.
-        if data.frame["numerator"].notna().all():
-            outcome = "numerator"
-        else:
-            use_population = False
+    if isinstance(data, AnalysisPanel) and outcome == "outcome" and population is None:
+        known = data.frame[["numerator", "population"]].notna().all().all()
+        if known:
+            outcome, population = "numerator", "population"
+    use_population = population is not None
     arrays = panel_arrays(
         data,
         outcome=outcome,
