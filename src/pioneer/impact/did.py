@@ -218,11 +218,11 @@ def _cr2(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Bell–McCaffrey CR2 covariance and Satterthwaite df of the first ``n_df`` columns.
 
-    (The df of the time dummies are not computed: NaN.)
     The adjustment of cluster g is the symmetric inverse square root of I - H_gg, with H
     the hat matrix of the full dummy-variable model: the absorbed unit effects contribute
     the projection on each unit's sqrt-weight vector, which I - H_gg maps to zero; on that
-    null space the pseudo-inverse is used (the residuals are orthogonal to it).
+    null space the pseudo-inverse is used (the residuals are orthogonal to it). The df of
+    the time dummies are not computed (NaN).
     """
     k = xs.shape[1]
     meat = np.zeros((k, k))
