@@ -163,3 +163,32 @@ def test_area_and_year_shifts_are_absorbed(panel):
         + panel["year"].map(year_shift)
     )
     pd.testing.assert_frame_equal(event_study(shifted).tidy(), base, rtol=1e-7)
+
+
+def test_unbalanced_weighted_panel_matches_the_explicit_dummy_regression(panel):
+    # Independent computation: every area and year dummy written out, weighted least squares
+    # by numpy, the CR1 sandwich by hand with K = all columns (fe_dof="full").
+    rng = np.random.default_rng(9)
+    data = panel.drop(index=rng.choice(panel.index, size=40, replace=False)).reset_index()
+    result = event_study(data, leads=2, lags=2, weights="population", fe_dof="full")
+    coefs = result.details["coefficients"]
+    coefs = coefs[~coefs["reference"]]
+    e = np.where(data["cohort"] > 0, data["year"] - data["cohort"], -99)
+    e = np.where(e == -99, -99, np.clip(e, -2, 2))
+    events = pd.DataFrame({f"e{k}": (e == k).astype(float) for k in coefs["event_time"]})
+    areas = pd.get_dummies(data["area_code"], dtype=float)
+    years = pd.get_dummies(data["year"], dtype=float).iloc[:, 1:]
+    x = np.column_stack([events, areas, years])
+    w = data["population"].to_numpy()
+    sw = np.sqrt(w)
+    beta, *_ = np.linalg.lstsq(x * sw[:, None], data["outcome"].to_numpy() * sw, rcond=None)
+    np.testing.assert_allclose(coefs["estimate"], beta[: events.shape[1]], rtol=1e-8)
+    resid = data["outcome"].to_numpy() - x @ beta
+    bread = np.linalg.inv((x * w[:, None]).T @ x)
+    scores = pd.DataFrame(x * (w * resid)[:, None]).groupby(data["area_code"].to_numpy()).sum()
+    n, k, g = len(x), x.shape[1], len(scores)
+    vcov = (
+        g / (g - 1) * (n - 1) / (n - k) * bread @ (scores.T.to_numpy() @ scores.to_numpy()) @ bread
+    )
+    se = np.sqrt(np.diag(vcov))[: events.shape[1]]
+    np.testing.assert_allclose(coefs["std_error"], se, rtol=1e-7)
