@@ -53,30 +53,40 @@ def _dummy_fit(y: np.ndarray, x: np.ndarray, cluster: np.ndarray, ssc: float):
     return beta[0] / np.sqrt(v[0, 0])
 
 
-def test_enumeration_matches_a_refitting_loop(small) -> None:
-    areas = pd.factorize(small["area_code"], sort=True)[0]
-    years = pd.factorize(small["year"], sort=True)[0]
-    n, n_areas, n_years = len(small), areas.max() + 1, years.max() + 1
+@pytest.mark.parametrize("by_site", [False, True])
+def test_enumeration_matches_a_refitting_loop(small, by_site) -> None:
+    frame = small.copy()
+    # by_site: treated areas A000-A002 form one site (cluster), A003 another; comparison
+    # areas stand alone: 7 clusters, 2^7 sign vectors, each flipping a whole site.
+    frame["site"] = np.where(frame["area_code"].isin(["A000", "A001", "A002"]), "s0", "")
+    frame.loc[frame["area_code"] == "A003", "site"] = "s1"
+    frame = frame.sort_values(["area_code", "year"]).reset_index(drop=True)
+    areas = pd.factorize(frame["area_code"], sort=True)[0]
+    labels = np.where(frame["site"] == "", frame["area_code"], frame["site"])
+    clusters = pd.factorize(labels)[0] if by_site else areas
+    years = pd.factorize(frame["year"], sort=True)[0]
+    n, n_areas, n_years = len(frame), areas.max() + 1, years.max() + 1
+    n_clusters = clusters.max() + 1
     unit_d = np.eye(n_areas)[areas]
     year_d = np.eye(n_years)[years][:, 1:]
-    d = small["post"].to_numpy(float)
-    y = small["outcome"].to_numpy(float)
+    d = frame["post"].to_numpy(float)
+    y = frame["outcome"].to_numpy(float)
     x_full = np.column_stack([d, unit_d, year_d])
     x_null = np.column_stack([unit_d, year_d])
     k = 1 + (n_years - 1) + 1  # post, year dummies, intercept (areas nested in clusters)
-    ssc = n_areas / (n_areas - 1) * (n - 1) / (n - k)
-    t_obs = _dummy_fit(y, x_full, areas, ssc)
+    ssc = n_clusters / (n_clusters - 1) * (n - 1) / (n - k)
+    t_obs = _dummy_fit(y, x_full, clusters, ssc)
     gamma, *_ = np.linalg.lstsq(x_null, y, rcond=None)
     fitted, resid = x_null @ gamma, y - x_null @ gamma
     t_loop = []
-    for signs in itertools.product((-1.0, 1.0), repeat=n_areas):
-        y_star = fitted + resid * np.asarray(signs)[areas]
-        t_loop.append(_dummy_fit(y_star, x_full, areas, ssc))
+    for signs in itertools.product((-1.0, 1.0), repeat=n_clusters):
+        y_star = fitted + resid * np.asarray(signs)[clusters]
+        t_loop.append(_dummy_fit(y_star, x_full, clusters, ssc))
     t_loop = np.array(t_loop)
     p_loop = np.mean(np.abs(t_loop) > abs(t_obs) * (1 + 1e-9))
 
-    result = wild_cluster_bootstrap(small)
-    assert "all 512 Rademacher sign vectors" in result.method
+    result = wild_cluster_bootstrap(frame, cluster="site" if by_site else None)
+    assert f"all {2**n_clusters} Rademacher sign vectors" in result.method
     row = result.tidy().iloc[0]
     assert row.statistic == pytest.approx(t_obs, rel=1e-9)
     assert row.p_value == pytest.approx(p_loop, abs=1e-12)
@@ -90,6 +100,9 @@ def test_statistic_and_se_are_the_cr1_ones(linear) -> None:
     assert boot.estimate == pytest.approx(cr1.estimate)
     assert boot.std_error == pytest.approx(cr1.std_error)
     assert boot.statistic == pytest.approx(cr1.statistic)
+    weighted = wild_cluster_bootstrap(linear, draws=199, seed=1, weights="population")
+    cr1_weighted = twfe_did(linear, weights="population").tidy().iloc[0]
+    assert weighted.tidy().statistic.iloc[0] == pytest.approx(cr1_weighted.statistic)
     no_interval = wild_cluster_bootstrap(linear, draws=199, seed=1, interval=False).tidy()
     assert np.isnan(no_interval.conf_low.iloc[0])
     wcu = wild_cluster_bootstrap(linear, draws=199, seed=1, impose_null=False)

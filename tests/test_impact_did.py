@@ -65,6 +65,23 @@ def test_twfe_against_r(expected, linear, case, kwargs) -> None:
     assert fit["df"].iloc[0] == pytest.approx(ref.df, rel=1e-8)
 
 
+def _with_sites(linear: pd.DataFrame) -> pd.DataFrame:
+    """Treated areas grouped in threes into sites (as make_expected.R); others blank."""
+    number = linear["area_code"].str[1:].astype(int)
+    return linear.assign(site=np.where(linear["cohort"] > 0, "s" + (number // 3).astype(str), ""))
+
+
+@pytest.mark.oracle
+@pytest.mark.parametrize(("case", "se"), [("twfe_cr1_site", "CR1"), ("twfe_cr2_site", "CR2")])
+def test_site_clusters_against_r(expected, linear, case, se) -> None:
+    ref = expected.loc[case]
+    result = twfe_did(_with_sites(linear), cluster="site", se=se)
+    assert result.n_clusters == 31  # 5 sites of treated areas and 26 comparison areas
+    row = _row(result)
+    assert row.std_error == pytest.approx(ref.std_error, rel=1e-8)
+    assert result.details["fit"]["df"].iloc[0] == pytest.approx(ref.df, rel=1e-8)
+
+
 @pytest.mark.oracle
 def test_twfe_p_value_with_g_minus_1_df_against_r(expected, linear) -> None:
     ref = expected.loc["twfe_cr1_nested_p"]  # coeftest(df = G - 1): estimate = t, se = p

@@ -58,6 +58,21 @@ for (weighted in c(FALSE, TRUE)) {
   }
 }
 
+# Clusters coarser than areas: treated areas grouped in threes into "sites" (A000-A002 one
+# site...), comparison areas alone. Areas stay nested in clusters, so K is as above.
+lin$site <- ifelse(lin$cohort > 0,
+                   paste0("s", as.integer(sub("A", "", lin$area_code)) %/% 3),
+                   lin$area_code)
+g_site <- length(unique(lin$site))
+fit <- lm(outcome ~ post + area + yr, data = lin)
+v0s <- vcovCL(fit, cluster = ~site, type = "HC0", cadjust = TRUE)
+k_nested <- 1 + (t_lin - 1) + 1
+add("twfe_cr1_site", coef(fit)["post"], sqrt(v0s["post", "post"] * (n_lin - 1) / (n_lin - k_nested)),
+    g_site - 1)
+rob_site <- lm_robust(outcome ~ post + area + yr, data = lin, clusters = site, se_type = "CR2")
+add("twfe_cr2_site", rob_site$coefficients["post"], rob_site$std.error["post"],
+    rob_site$df["post"])
+
 # Weighted CR2 as computed by pioneer: OLS on the sqrt(weight)-scaled design and outcome
 # (no intercept; the scaled dummies carry it), CR2 by area. estimatr's own weighted CR2
 # (twfe_cr2_weighted above) applies the adjustment differently; both are recorded.
