@@ -37,6 +37,19 @@ def pytest_configure(config: pytest.Config) -> None:
             raise pytest.UsageError(f"PIONEER_TEST_POSTGRES=1 but {error}") from None
         config.add_cleanup(cluster.stop)
         os.environ["DATABASE_URL"] = cluster.url
+        from django.conf import settings
+
+        if settings.configured:
+            # DJANGO_SETTINGS_MODULE was set, so pytest-django read the settings (SQLite)
+            # before this hook ran: repoint them, and drop the connection handler's copies.
+            from django.db import connections
+
+            from pioneer.web.database import parse_database_url
+
+            settings.DATABASES["default"] = parse_database_url(cluster.url)
+            connections.__dict__.pop("settings", None)
+            if hasattr(connections._connections, "default"):
+                del connections["default"]
     django.setup()
 
 

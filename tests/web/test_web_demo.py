@@ -1,0 +1,71 @@
+"""The demo programme: synthetic waves, an open 2019 wave carried forward, one login per role."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from pioneer.survey import synthetic
+from pioneer.web import demo
+from pioneer.web.fielding.models import Contact, Invitation, SurveyWave
+from pioneer.web.programme.registry import load_registry
+
+
+@pytest.fixture(scope="module")
+def survey():
+    return synthetic.generate(seed=2019)
+
+
+@pytest.fixture
+def made(db, survey, monkeypatch):
+    load_registry()
+    monkeypatch.setattr(demo.synthetic, "generate", lambda seed: survey)
+    return demo.create_demo_programme(seed=2019)
+
+
+def test_the_demo_has_three_closed_waves_and_an_open_2019_wave(made, survey):
+    assert made.waves == (2016, 2017, 2018, 2019)
+    assert list(SurveyWave.objects.values_list("status", flat=True)) == ["closed"] * 3 + ["open"]
+    assert SurveyWave.objects.get(year=2019).instrument_id == "ki2018"
+
+    # The closed waves' mailing lists are the synthetic ones, whose sizes are those of
+    # 000_9191d1decfdc3012.txt Table I (invited key informants): 337, 482, 439.
+    for year, size in ((2016, 337), (2017, 482), (2018, 439)):
+        assert Contact.objects.filter(wave__year=year).count() == size
+    completed = Invitation.objects.filter(contact__wave__year=2018, status="completed").count()
+    mailing = survey.mailing_list
+    expected = int(((mailing["wave"] == 2018) & (mailing["outcome"] == "complete")).sum())
+    assert completed == expected
+
+    # The open wave is carried forward from 2018: 439 on the 2018 list, 3 removed, 2 added.
+    assert Contact.objects.filter(wave__year=2019).count() == 439 - 3 + 2
+    carried = Contact.objects.filter(wave__year=2019, email__endswith="@example.org")
+    panel_2018 = set(
+        Contact.objects.filter(wave__year=2018).values_list("panel_member__panel_id", flat=True)
+    )
+    assert {c.panel_member.panel_id for c in carried if c.email.startswith("ki")} <= panel_2018
+
+
+def test_each_demo_login_signs_in_with_its_printed_password_renewed_on_each_run(
+    made, client, capsys
+):
+    demo.print_logins(made)
+    printed = capsys.readouterr().out
+    assert [login.role for login in made.logins] == [
+        "programme_admin",
+        "researcher",
+        "site_lead",
+        "site_lead",
+    ]
+    for login in made.logins:
+        assert login.password in printed
+        response = client.post(
+            reverse("accounts:login"), {"username": login.username, "password": login.password}
+        )
+        assert response.status_code == 302
+        client.logout()
+
+    # Running the demo again keeps the data and renews the passwords.
+    again = demo.create_demo_programme(seed=2019)
+    assert again.contacts == made.contacts
+    assert {a.password for a in again.logins}.isdisjoint(m.password for m in made.logins)
