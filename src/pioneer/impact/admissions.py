@@ -25,7 +25,7 @@ import math
 import os
 import re
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -73,6 +73,7 @@ SEX_CODES = ("1", "2", "9", "0")
 #: GSS codes of English districts and unitary authorities (E06 unitary, E07 non-metropolitan
 #: district, E08 metropolitan district, E09 London borough).
 LA_CODE_PATTERN = "E0[6-9][0-9]{6}"
+_LA_CODE = re.compile(LA_CODE_PATTERN)
 #: HES placeholder dates (null and invalid date submitted), refused by name.
 HES_NULL_DATES = ("1800-01-01", "1801-01-01")
 #: Earliest accepted admission date: the start of HES (1989/90).
@@ -377,6 +378,9 @@ class _Check:
     condition: str  # SQL true for a bad row; columns: raw_<name> and <name> (clean)
     expected: str
     fix: str
+    #: For a column with few distinct values: the same test in Python on a clean value,
+    #: so that the check runs once per distinct value rather than once per row.
+    value_test: Callable[[str | None], bool] | None = None
 
 
 def _in_list(values: Iterable[str]) -> str:
@@ -403,7 +407,7 @@ def _checks(today: dt.date) -> tuple[_Check, ...]:
         _Check(
             "admidate",
             "a HES null or invalid date placeholder",
-            f"CAST(admidate AS VARCHAR) IN ({_in_list(HES_NULL_DATES)})",
+            "admidate IN (" + ", ".join(f"DATE '{day}'" for day in HES_NULL_DATES) + ")",
             "a real admission date",
             "drop rows whose admission date was not recorded.",
         ),
@@ -420,6 +424,7 @@ def _checks(today: dt.date) -> tuple[_Check, ...]:
             "raw_admimeth IS NULL",
             "an ADMIMETH code",
             "fill in the admission method or drop the row.",
+            lambda value: value is None,
         ),
         _Check(
             "admimeth",
@@ -428,6 +433,7 @@ def _checks(today: dt.date) -> tuple[_Check, ...]:
             f"one of the HES codes {', '.join(ADMISSION_METHODS)}",
             "recode the method to a HES code (98 not applicable and 99 not known cannot "
             "be grouped: drop those rows).",
+            lambda value: value is not None and value not in ADMISSION_METHODS,
         ),
         _Check(
             "startage",
@@ -456,6 +462,7 @@ def _checks(today: dt.date) -> tuple[_Check, ...]:
             "raw_sex IS NULL",
             "1, 2, 9 or 0",
             "code an unknown sex as 0 (not known) or 9 (not specified).",
+            lambda value: value is None,
         ),
         _Check(
             "sex",
@@ -463,6 +470,7 @@ def _checks(today: dt.date) -> tuple[_Check, ...]:
             f"raw_sex IS NOT NULL AND sex NOT IN ({_in_list(SEX_CODES)})",
             "1 male, 2 female, 9 not specified or 0 not known",
             "recode sex to the HES codes (M/F become 1/2).",
+            lambda value: value is not None and value not in SEX_CODES,
         ),
         _Check(
             "resladst_ons",
@@ -470,6 +478,7 @@ def _checks(today: dt.date) -> tuple[_Check, ...]:
             "raw_resladst_ons IS NULL",
             "a GSS district code such as E06000001",
             "fill in the district of residence or drop the row.",
+            lambda value: value is None,
         ),
         _Check(
             "resladst_ons",
@@ -479,6 +488,7 @@ def _checks(today: dt.date) -> tuple[_Check, ...]:
             "an English district GSS code E06/E07/E08/E09 and six digits, e.g. E07000240",
             "use ONS GSS district codes (not names, ONS old-style codes or county codes); "
             "rows resident outside England must be dropped.",
+            lambda value: value is not None and not _LA_CODE.fullmatch(value),
         ),
     )
 
@@ -512,32 +522,77 @@ class ExtractSummary:
     areas: int
 
 
+_VALUE_COLUMNS = ("resladst_ons", "admimeth", "sex")
+
+
+def _duckdb_read_error(source: _Source, error: duckdb.Error) -> DataFileError:
+    line = re.search(r"CSV Error on Line: (\d+)", str(error))
+    return DataFileError(
+        source.path,
+        _duckdb_problem(error),
+        row=int(line.group(1)) - 1 if line else None,
+        fix="check the file is a well-formed extract (every row with the header's "
+        "number of fields, text with commas in double quotes).",
+    )
+
+
+@dataclass(frozen=True)
+class _Checked:
+    summary: ExtractSummary
+    areas: tuple[str, ...]
+
+
 def _check_extract(
     con: duckdb.DuckDBPyConnection, source: _Source, *, today: dt.date | None = None
-) -> ExtractSummary:
-    """Run every check in one scan; on failure find the first bad row and raise."""
-    checks = _checks(today or dt.date.today())
-    counts = ", ".join(
-        f"count(*) FILTER (WHERE {check.condition}) AS bad_{i}" for i, check in enumerate(checks)
+) -> _Checked:
+    """Run every check over the whole file; on failure find the first bad row and raise.
+
+    Two cheap scans: one summarises the dates and ages (counts, smallest and largest
+    date, ages out of range), one groups the codes (district, method, sex) so that each
+    distinct value is tested once. Only when the summary shows a problem does a third
+    scan count each row check exactly, and a fourth find the first bad row.
+    """
+    today = today or dt.date.today()
+    checks = _checks(today)
+    clean = _clean_sql(source)
+    summary_sql = (
+        "SELECT count(*), count(raw_admidate), count(admidate), min(admidate), max(admidate), "
+        "count(raw_startage), count(startage), count(*) FILTER (WHERE NOT (startage BETWEEN "
+        f"0 AND {MAX_AGE} OR startage BETWEEN {INFANT_AGE_CODES[0]} AND {INFANT_AGE_CODES[-1]}))"
+        f" FROM ({clean})"
     )
-    sql = (
-        f"SELECT count(*) AS n, min(admidate), max(admidate), "
-        f"count(DISTINCT resladst_ons), {counts} FROM ({_clean_sql(source)})"
+    keys = ", ".join(_VALUE_COLUMNS)
+    sets = ", ".join(f"({name})" for name in _VALUE_COLUMNS)
+    values_sql = (
+        f"SELECT {keys}, {', '.join(f'GROUPING({n})' for n in _VALUE_COLUMNS)}, count(*) "
+        f"FROM ({clean}) GROUP BY GROUPING SETS ({sets})"
     )
     try:
-        row = con.execute(sql).fetchone()
+        (n_rows, raw_dates, dates, first, last, raw_ages, ages, bad_ages) = con.execute(
+            summary_sql
+        ).fetchall()[0]
+        rows = con.execute(values_sql).fetchall()
     except duckdb.Error as error:
-        line = re.search(r"CSV Error on Line: (\d+)", str(error))
-        raise DataFileError(
-            source.path,
-            _duckdb_problem(error),
-            row=int(line.group(1)) - 1 if line else None,
-            fix="check the file is a well-formed extract (every row with the header's "
-            "number of fields, text with commas in double quotes).",
-        ) from error
-    assert row is not None
-    n_rows, first, last, areas, *bad = row
-    for check, count in zip(checks, bad, strict=True):
+        raise _duckdb_read_error(source, error) from error
+    width = len(_VALUE_COLUMNS)
+    values: dict[str, list[tuple[str | None, int]]] = {name: [] for name in _VALUE_COLUMNS}
+    for row in rows:
+        column = _VALUE_COLUMNS[list(row[width : 2 * width]).index(0)]
+        values[column].append((row[_VALUE_COLUMNS.index(column)], int(row[2 * width])))
+    suspect = (
+        dates < n_rows
+        or ages < n_rows
+        or bad_ages > 0
+        or (first is not None and (first < FIRST_DATE or last > today))
+    )
+    exact: dict[int, int] = {}
+    if suspect:
+        exact = _row_check_counts(con, source, checks)
+    for index, check in enumerate(checks):
+        if check.value_test is None:
+            count = exact.get(index, 0)
+        else:
+            count = sum(n for value, n in values[check.column] if check.value_test(value))
         if count:
             _raise_first(con, source, check, count)
     if n_rows == 0:
@@ -546,7 +601,20 @@ def _check_extract(
             "the extract has no data rows",
             fix="export the admissions with their header row and at least one admission.",
         )
-    return ExtractSummary(source.path, source.format, int(n_rows), first, last, int(areas))
+    del raw_dates, raw_ages  # counted for symmetry; missing values show in dates/ages
+    areas = tuple(sorted(str(value) for value, _ in values["resladst_ons"]))
+    summary = ExtractSummary(source.path, source.format, int(n_rows), first, last, len(areas))
+    return _Checked(summary, areas)
+
+
+def _row_check_counts(
+    con: duckdb.DuckDBPyConnection, source: _Source, checks: Sequence[_Check]
+) -> dict[int, int]:
+    """How many rows fail each row check (the checks without a value test)."""
+    row_checks = [(i, c) for i, c in enumerate(checks) if c.value_test is None]
+    counts = ", ".join(f"count(*) FILTER (WHERE {check.condition})" for _, check in row_checks)
+    found = con.execute(f"SELECT {counts} FROM ({_clean_sql(source)})").fetchall()[0]
+    return {i: int(n) for (i, _), n in zip(row_checks, found, strict=True)}
 
 
 def _raise_first(
@@ -590,7 +658,8 @@ def validate_extract(
     path = Path(path)
     con = _connect(threads)
     try:
-        return _check_extract(con, _describe(con, path, _format_of(path, format)), today=today)
+        source = _describe(con, path, _format_of(path, format))
+        return _check_extract(con, source, today=today).summary
     finally:
         con.close()
 
@@ -600,103 +669,133 @@ def validate_extract(
 
 def _band_sql(bounds: tuple[int, ...]) -> str:
     """Index of the age band (infant codes 7001–7007 fall in the first band)."""
-    parts = ["CASE WHEN age >= 7001 THEN 0"]
+    parts = ["CASE WHEN startage >= 7001 THEN 0"]
     for index in reversed(range(len(bounds))):
-        parts.append(f"WHEN age >= {bounds[index]} THEN {index}")
+        parts.append(f"WHEN startage >= {bounds[index]} THEN {index}")
     return " ".join(parts) + " END"
 
 
-def _group_sql() -> str:
-    """Index of the admission group in :data:`ADMISSION_GROUPS`."""
-    parts = ["CASE"]
-    for index, codes in enumerate(ADMISSION_GROUPS.values()):
-        parts.append(f"WHEN admimeth IN ({_in_list(codes)}) THEN {index}")
-    return " ".join(parts) + " END"
+def _check_period(period: str) -> None:
+    if period not in ("month", "financial_year"):
+        raise AnalysisError(f"period must be 'month' or 'financial_year'; got {period!r}.")
 
 
-def _period_sql(period: Period) -> str:
-    """The period as an integer: months since year 0, or the financial year's first year."""
-    if period == "month":
-        return "year(admidate) * 12 + month(admidate) - 1"
-    if period == "financial_year":
-        return "year(admidate) - CASE WHEN month(admidate) < 4 THEN 1 ELSE 0 END"
-    raise AnalysisError(f"period must be 'month' or 'financial_year'; got {period!r}.")
+#: Largest count array (cells) built in numpy; beyond it DuckDB groups the keys itself.
+MAX_CELLS = 40_000_000
+#: Largest extract whose cell keys are fetched whole (4 bytes a row); beyond it DuckDB
+#: groups the keys itself, in bounded memory.
+MAX_FETCH_ROWS = 150_000_000
 
 
-def _count_sql(source: _Source, period: Period, bounds: tuple[int, ...]) -> str:
+def _month(day: dt.date) -> int:
+    return day.year * 12 + day.month - 1
+
+
+def _count_cells(
+    con: duckdb.DuckDBPyConnection,
+    source: _Source,
+    checked: _Checked,
+    bounds: tuple[int, ...],
+) -> tuple[np.ndarray, int]:
+    """Admissions by district × month × age band × admission method, as an array.
+
+    Every row gets one integer, its cell's position in the array: DuckDB computes it,
+    finding the district's and the method's positions by joins to small tables (cheap on
+    Parquet's dictionary-encoded strings), and numpy counts the integers with
+    ``bincount``. Returns the array and the first month.
+    """
+    first, last = _month(checked.summary.first_date), _month(checked.summary.last_date)
+    shape = (len(checked.areas), last - first + 1, len(bounds), len(ADMISSION_METHODS))
+    cells = math.prod(shape)
+    for name, codes in (("pioneer_areas", checked.areas), ("pioneer_methods", ADMISSION_METHODS)):
+        con.register(
+            name,
+            pd.DataFrame({"code": np.asarray(codes, dtype=object), "idx": np.arange(len(codes))}),
+        )
     exprs = _clean_expressions(source)
     inner = (
-        f"SELECT {exprs['resladst_ons']} AS area_code, {exprs['admidate']} AS admidate, "
-        f"{exprs['startage']} AS age, {exprs['admimeth']} AS admimeth "
+        f"SELECT {exprs['admidate']} AS admidate, {exprs['startage']} AS startage, "
+        f"{exprs['resladst_ons']} AS area, {exprs['admimeth']} AS method "
         f"FROM {source.reader()}"
     )
-    return (
-        f"SELECT area_code, CAST({_period_sql(period)} AS INTEGER) AS slot, "
-        f"CAST({_band_sql(bounds)} AS TINYINT) AS band, "
-        f"CAST({_group_sql()} AS TINYINT) AS grp, "
-        f"count(*) AS numerator FROM ({inner}) GROUP BY ALL"
+    key = (
+        f"((a.idx * {shape[1]} + year(admidate) * 12 + month(admidate) - 1 - {first}) "
+        f"* {shape[2]} + {_band_sql(bounds)}) * {shape[3]} + m.idx"
     )
+    sql = (
+        f"SELECT CAST({key} AS INTEGER) AS cell FROM ({inner}) x "
+        "JOIN pioneer_areas a ON a.code = x.area JOIN pioneer_methods m ON m.code = x.method"
+    )
+    if cells <= MAX_CELLS and checked.summary.rows <= MAX_FETCH_ROWS:
+        keys = con.execute(sql).fetchnumpy()["cell"]
+        counts = np.bincount(np.asarray(keys), minlength=cells).astype(float)
+    else:
+        grouped = con.execute(f"SELECT cell, count(*) AS n FROM ({sql}) GROUP BY cell").fetchnumpy()
+        counts = np.zeros(cells)
+        counts[np.asarray(grouped["cell"], dtype=np.int64)] = np.asarray(grouped["n"])
+    return counts.reshape(shape), first
 
 
 def _finish(
-    raw: dict[str, np.ndarray],
+    cube: np.ndarray,
+    areas: Sequence[str],
+    first: int,
     period: Period,
     labels: tuple[str, ...],
     populations: pd.DataFrame,
 ) -> pd.DataFrame:
-    """Totals, zero cells, populations and rates, from the counts DuckDB returned.
-
-    The counts go into one array area × period × (bands + all) × (groups + all), whose
-    last band and group hold the totals; every cell becomes one row, in that order.
-    """
-    area_index, areas = pd.factorize(np.asarray(raw["area_code"], dtype=object), sort=True)
-    areas = np.asarray(areas, dtype=object)
-    slots = np.asarray(raw["slot"], dtype=np.int64)
-    first = int(slots.min())
-    periods = np.arange(first, int(slots.max()) + 1)
-    n_bands, n_groups = len(labels), len(ADMISSION_GROUPS)
-    cube = np.zeros((len(areas), len(periods), n_bands + 1, n_groups + 1))
-    np.add.at(
-        cube,
-        (
-            area_index,
-            slots - first,
-            np.asarray(raw["band"], dtype=np.int64),
-            np.asarray(raw["grp"], dtype=np.int64),
-        ),
-        np.asarray(raw["numerator"], dtype=float),
+    """Groups, totals, periods, populations and rates from the district × month × band ×
+    method array; every area × period × band × group cell becomes one row, in order."""
+    groups = np.stack(
+        [
+            cube[..., [ADMISSION_METHODS.index(code) for code in codes]].sum(axis=-1)
+            for codes in ADMISSION_GROUPS.values()
+        ],
+        axis=-1,
     )
-    cube[:, :, n_bands, :] = cube[:, :, :n_bands, :].sum(axis=2)
-    cube[:, :, :, n_groups] = cube[:, :, :, :n_groups].sum(axis=3)
+    months = np.arange(first, first + cube.shape[1])
     if period == "month":
-        years = periods // 12
-        names = [f"{s // 12:04d}-{s % 12 + 1:02d}" for s in periods]
+        slot_of = np.arange(len(months))
+        years = months // 12
+        names = [f"{m // 12:04d}-{m % 12 + 1:02d}" for m in months]
     else:
-        years = periods
-        names = [f"{y:04d}/{(y + 1) % 100:02d}" for y in periods]
-    shape = cube.shape
-    cells = cube.size
-    per_area = cells // shape[0]
-    per_period = per_area // shape[1]
-    area_of = np.repeat(np.arange(shape[0]), per_area)
-    period_of = np.tile(np.repeat(np.arange(shape[1]), per_period), shape[0])
-    band_of = np.tile(np.repeat(np.arange(shape[2]), shape[3]), shape[0] * shape[1])
-    group_of = np.tile(np.arange(shape[3]), cells // shape[3])
+        financial = (months - 3) // 12  # April (month index 3) starts the year
+        years = np.arange(financial.min(), financial.max() + 1)
+        slot_of = financial - years[0]
+        names = [f"{y:04d}/{(y + 1) % 100:02d}" for y in years]
+    n_areas, n_bands, n_groups = groups.shape[0], len(labels), len(ADMISSION_GROUPS)
+    full = np.zeros((n_areas, len(years), n_bands + 1, n_groups + 1))
+    np.add.at(full[:, :, :n_bands, :n_groups], (slice(None), slot_of), groups)
+    full[:, :, n_bands, :n_groups] = full[:, :, :n_bands, :n_groups].sum(axis=2)
+    full[:, :, :, n_groups] = full[:, :, :, :n_groups].sum(axis=3)
+    area_of, period_of, band_of, group_of = (
+        index.reshape(-1) for index in np.indices(full.shape, sparse=False)
+    )
     bands = np.array([*labels, ALL], dtype=object)
-    groups = np.array([*ADMISSION_GROUPS, ALL], dtype=object)
+    group_names = np.array([*ADMISSION_GROUPS, ALL], dtype=object)
     frame = pd.DataFrame(
         {
-            "area_code": pd.array(areas[area_of], dtype="str"),
+            "area_code": pd.array(np.asarray(areas, dtype=object)[area_of], dtype="str"),
             "period": pd.array(np.array(names, dtype=object)[period_of], dtype="str"),
             "year": years[period_of].astype(int),
             "age_band": pd.array(bands[band_of], dtype="str"),
-            "admission_group": pd.array(groups[group_of], dtype="str"),
-            "numerator": cube.reshape(-1),
+            "admission_group": pd.array(group_names[group_of], dtype="str"),
+            "numerator": full.reshape(-1),
         }
     )
-    lookup = populations.set_index(["area_code", "year", "age_band"])["population"]
-    keys = pd.MultiIndex.from_arrays([frame["area_code"], frame["year"], frame["age_band"]])
-    population = lookup.reindex(keys).to_numpy(dtype=float)
+    # Populations by index arithmetic: an area × year × band array, read at each row.
+    unique_years, year_of_period = np.unique(years, return_inverse=True)
+    positions = [
+        populations["area_code"].map({code: i for i, code in enumerate(areas)}),
+        populations["year"].map({int(y): i for i, y in enumerate(unique_years)}),
+        populations["age_band"].map({label: i for i, label in enumerate(bands)}),
+    ]
+    known = positions[0].notna() & positions[1].notna() & positions[2].notna()
+    table = np.full((n_areas, len(unique_years), n_bands + 1), np.nan)
+    table[tuple(p[known].to_numpy(dtype=int) for p in positions)] = populations.loc[
+        known, "population"
+    ].to_numpy(dtype=float)
+    population = table[area_of, year_of_period[period_of], band_of]
     frame["population"] = population
     with np.errstate(divide="ignore", invalid="ignore"):
         frame["outcome"] = np.where(
@@ -849,27 +948,29 @@ def aggregate_extract(
     path = Path(path)
     bounds = _check_bands(age_bands)
     labels = age_band_labels(bounds)
-    _period_sql(period)
+    _check_period(period)
     pops = _check_populations(_packaged_populations() if populations is None else populations)
     con = _connect(threads)
     try:
         source = _describe(con, path, _format_of(path, format))
-        summary = _with_progress(
+        checked = _with_progress(
             con,
             lambda: _check_extract(con, source, today=today),
             f"Checking {path.name}",
             progress,
         )
-        raw = _with_progress(
+        cube, first = _with_progress(
             con,
-            lambda: con.execute(_count_sql(source, period, bounds)).fetchnumpy(),
-            f"Counting {summary.rows:,} admissions",
+            lambda: _count_cells(con, source, checked, bounds),
+            f"Counting {checked.summary.rows:,} admissions",
             progress,
         )
     finally:
         con.close()
-    frame = _finish(raw, period, labels, pops)
-    return AdmissionCounts(frame, period, labels, str(path), summary.rows, _population_notes(frame))
+    frame = _finish(cube, checked.areas, first, period, labels, pops)
+    return AdmissionCounts(
+        frame, period, labels, str(path), checked.summary.rows, _population_notes(frame)
+    )
 
 
 def write_counts(counts: AdmissionCounts, path: str | Path) -> Path:
