@@ -41,10 +41,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from pioneer.errors import AnalysisError, DataFileError
+from pioneer.errors import (
+    AnalysisError,
+    DataFileError,
+    Problem,
+    Problems,
+    problems_error,
+)
 from pioneer.indicators import catalogue as catalogues
 from pioneer.indicators.catalogue import Catalogue, Indicator
-from pioneer.survey.imports import MAX_LISTED, Problem
 
 # ---------------------------------------------------------------------------
 # The indicator frame
@@ -259,55 +264,8 @@ def _period_year(period: object) -> int | None:
 # ---------------------------------------------------------------------------
 
 
-class _Problems:
-    """Everything wrong with one file, raised together as one error."""
-
-    def __init__(self, file: str | Path) -> None:
-        self.file = file
-        self.items: list[Problem] = []
-
-    def add(self, problem: str, **where: Any) -> None:
-        value = where.get("value")
-        if isinstance(value, str) and len(value) > 60:
-            where["value"] = value[:57] + "…"
-        self.items.append(Problem(problem, **where))
-
-    def __bool__(self) -> bool:
-        return bool(self.items)
-
-    def raise_if_any(self) -> None:
-        if self.items:
-            raise _error(self.file, self.items)
-
-
-def _error(file: str | Path, problems: Sequence[Problem]) -> DataFileError:
-    """One error for all ``problems``, in row order; the first one fills its fields."""
-    ordered = sorted(problems, key=lambda p: -1 if p.row is None else p.row)
-    first = ordered[0]
-    if len(ordered) == 1:
-        error = DataFileError(
-            file,
-            first.problem,
-            row=first.row,
-            column=first.column,
-            value=first.value,
-            expected=first.expected,
-            fix=first.fix,
-        )
-    else:
-        head = f"{len(ordered)} problems, nothing was imported"
-        if len(ordered) > MAX_LISTED:
-            head += f" (the first {MAX_LISTED} are listed)"
-        lines = [head + ":"] + [f"  - {p.describe()}" for p in ordered[:MAX_LISTED]]
-        error = DataFileError(file, "\n".join(lines))
-        error.row, error.column, error.value = first.row, first.column, first.value
-        error.expected, error.fix = first.expected, first.fix
-    error.problems = tuple(ordered)  # type: ignore[attr-defined]
-    return error
-
-
 def _fail(file: str | Path, problem: str, **where: Any) -> DataFileError:
-    return _error(file, [Problem(problem, **where)])
+    return problems_error(file, [Problem(problem, **where)])
 
 
 # ---------------------------------------------------------------------------
@@ -377,7 +335,7 @@ def _key(name: str) -> str:
     return re.sub(r"[^a-z0-9.]", "", name.lower())
 
 
-def _table(path: Path, problems: _Problems) -> _Table:
+def _table(path: Path, problems: Problems) -> _Table:
     text = _read_text(path)
     records: list[list[str]] = []
     try:
@@ -436,7 +394,7 @@ def _table(path: Path, problems: _Problems) -> _Table:
     return table
 
 
-def _require(table: _Table, wanted: dict[str, tuple[str, ...]], problems: _Problems) -> None:
+def _require(table: _Table, wanted: dict[str, tuple[str, ...]], problems: Problems) -> None:
     """A problem for each wanted column (name as documented -> accepted keys) not in the file."""
     for name, keys in wanted.items():
         if table.column(*keys) is None:
@@ -471,7 +429,7 @@ def _listing(values: Sequence[str], limit: int = 8) -> str:
 class _Cells:
     """The raw cells of one file with the checks every format shares."""
 
-    def __init__(self, table: _Table, problems: _Problems) -> None:
+    def __init__(self, table: _Table, problems: Problems) -> None:
         self.table = table
         self.data = table.frame()
         self.rows = self.data["_row"]
@@ -747,7 +705,7 @@ def _catalogue(catalogue: Catalogue | None) -> Catalogue:
     return catalogue if catalogue is not None else catalogues.load()
 
 
-def _override(indicator_id: str | None, cat: Catalogue, problems: _Problems) -> Indicator | None:
+def _override(indicator_id: str | None, cat: Catalogue, problems: Problems) -> Indicator | None:
     if indicator_id is None:
         return None
     try:
@@ -821,7 +779,7 @@ def read_fingertips(
     """
     path = Path(path)
     cat = _catalogue(catalogue)
-    problems = _Problems(path)
+    problems = Problems(path)
     table = _table(path, problems)
     _require(table, _FT, problems)
     override = _override(indicator_id, cat, problems)
@@ -997,7 +955,7 @@ def read_indicator_frame(path: str | Path) -> pd.DataFrame:
 
 def _read_tidy(path: Path, indicator_id: str | None, cat: Catalogue | None) -> pd.DataFrame:
     """The tidy reader; without a catalogue, indicator ids are only checked for form."""
-    problems = _Problems(path)
+    problems = Problems(path)
     table = _table(path, problems)
     required: dict[str, tuple[str, ...]] = {"area_code": ("areacode",), "period": ("period",)}
     if indicator_id is None:
@@ -1153,7 +1111,7 @@ def read_fingertips_extract(
     """
     path = Path(path)
     cat = _catalogue(catalogue)
-    problems = _Problems(path)
+    problems = Problems(path)
     table = _table(path, problems)
     _require(table, {c: (_key(c),) for c in EXTRACT_COLUMNS if c != "measure"}, problems)
     override = _override(indicator_id, cat, problems)

@@ -3,7 +3,7 @@
 Every reader returns a validated long response frame (see :mod:`pioneer.survey.frame`)
 or raises one :class:`~pioneer.errors.DataFileError`; readers never write anything,
 so a bad file changes nothing. The checks run over the whole file and every problem
-found is reported together (the first :data:`MAX_LISTED` are listed, the total is
+found is reported together (the first :data:`pioneer.errors.MAX_LISTED` are listed, the total is
 counted), each with its row, column, value and what was expected. The error's own
 ``row``/``column``/``value``/``expected``/``fix`` attributes describe the first
 problem and ``error.problems`` holds them all as :class:`Problem` records.
@@ -48,13 +48,12 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from pioneer.errors import DataFileError
+from pioneer.errors import DataFileError, Problems, problems_error, shown
 from pioneer.survey import frame as response_frame
 from pioneer.survey import instrument as instruments
 from pioneer.survey.instrument import Instrument, Variable
 
 #: The most problems listed in one error message (all are counted).
-MAX_LISTED = 20
 
 #: Frame columns describing the respondent (not items).
 PERSON_COLUMNS: tuple[str, ...] = response_frame.RESPONDENT_COLUMNS
@@ -114,94 +113,11 @@ _STATA_NAME_LIMIT = 32
 # ---------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Problem:
-    """One thing wrong with an input file, where it is and how to put it right."""
-
-    problem: str
-    row: int | None = None
-    column: str | None = None
-    value: object = None
-    expected: str | None = None
-    fix: str | None = None
-
-    def describe(self) -> str:
-        """One line: ``row 4, column 'wave': problem; found 'x'; expected ...``."""
-        where = []
-        if self.row is not None:
-            where.append(f"row {self.row}")
-        if self.column is not None:
-            where.append(f"column {self.column!r}")
-        text = (", ".join(where) + ": " if where else "") + self.problem
-        if self.value is not None:
-            text += f"; found {self.value!r}"
-        if self.expected:
-            text += f"; expected {self.expected}"
-        if self.fix:
-            text += f". Fix: {self.fix}"
-        return text
-
-
-class _Problems:
-    """Collects the problems of one file and raises them as one error."""
-
-    def __init__(self, file: str | Path) -> None:
-        self.file = file
-        self.items: list[Problem] = []
-
-    def add(self, problem: str, **where: Any) -> None:
-        if "value" in where:
-            where["value"] = _shown(where["value"])
-        self.items.append(Problem(problem, **where))
-
-    def __bool__(self) -> bool:
-        return bool(self.items)
-
-    def raise_if_any(self) -> None:
-        if self.items:
-            raise _error(self.file, self.items)
-
-
-def _error(file: str | Path, problems: Sequence[Problem]) -> DataFileError:
-    """One :class:`DataFileError` for ``problems`` (sorted by row; first one in its fields)."""
-    ordered = sorted(problems, key=lambda p: -1 if p.row is None else p.row)
-    first = ordered[0]
-    if len(ordered) == 1:
-        error = DataFileError(
-            file,
-            first.problem,
-            row=first.row,
-            column=first.column,
-            value=first.value,
-            expected=first.expected,
-            fix=first.fix,
-        )
-    else:
-        listed = ordered[:MAX_LISTED]
-        head = f"{len(ordered)} problems, nothing was imported"
-        if len(ordered) > MAX_LISTED:
-            head += f" (the first {MAX_LISTED} are listed)"
-        lines = [head + ":"] + [f"  - {p.describe()}" for p in listed]
-        error = DataFileError(file, "\n".join(lines))
-        error.row, error.column, error.value = first.row, first.column, first.value
-        error.expected, error.fix = first.expected, first.fix
-    error.problems = tuple(ordered)  # type: ignore[attr-defined]
-    return error
-
-
 def _fail(file: str | Path, problem: str, **where: Any) -> DataFileError:
     """An error for a single problem that stops reading at once."""
-    collected = _Problems(file)
+    collected = Problems(file)
     collected.add(problem, **where)
-    return _error(file, collected.items)
-
-
-def _shown(value: object) -> object:
-    """A value as echoed in messages: e-mail local parts masked, long text shortened."""
-    if not isinstance(value, str):
-        return value
-    shown = re.sub(r"[^\s@,;<>\"']+@", "…@", value)
-    return shown if len(shown) <= 60 else shown[:57] + "…"
+    return problems_error(file, collected.items)
 
 
 def _suggest(name: str, candidates: Iterable[str]) -> str | None:
@@ -290,7 +206,7 @@ class _Table:
 
 
 def _table(
-    path: str | Path, records: list[list[str]], header_rows: int, problems: _Problems
+    path: str | Path, records: list[list[str]], header_rows: int, problems: Problems
 ) -> _Table:
     """Split header and data rows; ragged rows become problems and are left out."""
     columns = [c.strip() for c in records[0]]
@@ -355,7 +271,7 @@ def _instrument(instrument: Instrument | str) -> Instrument:
 class _Checker:
     """Cell checks shared by every format; problems go to one collector."""
 
-    def __init__(self, instrument: Instrument, problems: _Problems) -> None:
+    def __init__(self, instrument: Instrument, problems: Problems) -> None:
         self.instrument = instrument
         self.problems = problems
         self.items = instrument.items()
@@ -670,7 +586,7 @@ def read_csv_long(path: str | Path, instrument: Instrument | str) -> pd.DataFram
     ins = _instrument(instrument)
     text = _read_text(path)
     records = _csv_records(path, text)
-    problems = _Problems(path)
+    problems = Problems(path)
     table = _table(path, records, 1, problems)
     return _check_long(table, ins, problems, path)
 
@@ -690,11 +606,11 @@ def validate_frame(
     columns = list(response_frame.COLUMNS)
     cells = frame.loc[:, columns].astype("string").fillna("")
     table = _Table(columns, [(i + 2, list(r)) for i, r in enumerate(cells.itertuples(False))])
-    return _check_long(table, ins, _Problems(source), source)
+    return _check_long(table, ins, Problems(source), source)
 
 
 def _check_long(
-    table: _Table, ins: Instrument, problems: _Problems, path: str | Path
+    table: _Table, ins: Instrument, problems: Problems, path: str | Path
 ) -> pd.DataFrame:
     names = {c.lower(): c for c in table.columns}
     missing = [c for c in response_frame.COLUMNS if c not in names]
@@ -732,7 +648,7 @@ def _check_long(
                 if raw[column].strip() != first_raw[column].strip():
                     problems.add(
                         f"{column} differs from the respondent's first row (row {first_row}: "
-                        f"{_shown(first_raw[column])!r})",
+                        f"{shown(first_raw[column])!r})",
                         row=row,
                         column=names[column],
                         value=raw[column],
@@ -804,7 +720,7 @@ def read_csv_wide(path: str | Path, instrument: Instrument | str) -> pd.DataFram
     ins = _instrument(instrument)
     text = _read_text(path)
     records = _csv_records(path, text)
-    problems = _Problems(path)
+    problems = Problems(path)
     table = _table(path, records, 1, problems)
     checker = _Checker(ins, problems)
     person, found = _wide_columns(table.columns, ins, checker, path)
@@ -874,7 +790,7 @@ def read_mapping(path: str | Path) -> Mapping:
         return _mapping_yaml(path)
     text = _read_text(path)
     records = _csv_records(path, text)
-    problems = _Problems(path)
+    problems = Problems(path)
     table = _table(path, records, 1, problems)
     problems.raise_if_any()
     lower = [c.lower() for c in table.columns]
@@ -981,7 +897,7 @@ def _mapping_yaml(path: Path) -> Mapping:
 def _checked_mapping(
     path: Path, entries: list[ColumnMap], instrument: str | None = None
 ) -> Mapping:
-    problems = _Problems(path)
+    problems = Problems(path)
     columns: dict[str, ColumnMap] = {}
     targets: dict[str, ColumnMap] = {}
     for entry in entries:
@@ -1014,7 +930,7 @@ def _check_mapping(
     mapping: Mapping, instrument: Instrument, available: Sequence[str], source: Path
 ) -> None:
     """Every mapped column exists in the export and every target and recode is known."""
-    problems = _Problems(mapping.file)
+    problems = Problems(mapping.file)
     if mapping.instrument and mapping.instrument != instrument.id:
         raise _fail(
             mapping.file,
@@ -1116,7 +1032,7 @@ def read_qualtrics(
     text = _read_text(path)
     records = _csv_records(path, text)
     header = _qualtrics_header(path, records)
-    problems = _Problems(path)
+    problems = Problems(path)
     table = _table(path, records, 3, problems)
     import_ids = _import_ids(records[2], len(table.columns))
     available = [*table.columns, *(i for i in import_ids if i)]
@@ -1249,7 +1165,7 @@ def _cell(cells: list[str], position: dict[str, int], name: str) -> str:
     return cells[position[name]] if name in position else ""
 
 
-def _recode(entry: ColumnMap, raw: str, row: int, problems: _Problems) -> str:
+def _recode(entry: ColumnMap, raw: str, row: int, problems: Problems) -> str:
     """Apply the entry's value map; unmapped non-blank values are problems."""
     recode = entry.recode
     if not recode or raw.strip() == "":
@@ -1338,7 +1254,7 @@ def _read_stat(
     if len(data) == 0:
         raise _fail(path, "the file has variables but no cases", fix="export the responses again")
     spec = _as_mapping(mapping) if mapping is not None else None
-    problems = _Problems(path)
+    problems = Problems(path)
     checker = _Checker(ins, problems)
     names = list(data.columns)
     overrides: dict[str, str] = {}
@@ -1412,7 +1328,7 @@ def _stat_value(
     lookup: dict[str, str],
     entry: ColumnMap | None,
     case: int,
-    problems: _Problems,
+    problems: Problems,
 ) -> str:
     """One SPSS/Stata cell as the text code the checks expect (``""`` if missing)."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
