@@ -45,9 +45,10 @@ def bootstrap_weights(
 ) -> np.ndarray:
     """A (draws × clusters) matrix of wild-bootstrap weights."""
     if weight_type == "rademacher":
-        return rng.integers(0, 2, size=(n_draws, n_clusters)).astype(float) * 2.0 - 1.0
+        bits = rng.integers(0, 2, size=(n_draws, n_clusters), dtype=np.int8)
+        return bits.astype(float) * 2.0 - 1.0
     if weight_type == "webb":
-        return _WEBB[rng.integers(0, 6, size=(n_draws, n_clusters))]
+        return _WEBB[rng.integers(0, 6, size=(n_draws, n_clusters), dtype=np.int8)]
     raise AnalysisError(f"weight_type must be 'rademacher' or 'webb', not {weight_type!r}")
 
 
@@ -155,7 +156,7 @@ def wild_bootstrap_draws(
         # other regressors.
         restricted = np.delete(xs, column, axis=1)
         both = np.column_stack([ys, xs[:, column]])
-        coef, *_ = np.linalg.lstsq(restricted, both, rcond=None)
+        coef = np.linalg.solve(restricted.T @ restricted, restricted.T @ both)
         u0, u1 = (both - restricted @ coef).T
     else:
         u0, u1 = resid, np.zeros_like(resid)
@@ -250,7 +251,7 @@ def wild_cluster_bootstrap(
     sw = np.sqrt(w)
     xs = within(x, arrays.unit, w) * sw[:, None]
     ys = within(arrays.y, arrays.unit, w) * sw
-    if np.linalg.matrix_rank(xs) < xs.shape[1]:
+    if np.linalg.matrix_rank(xs.T @ xs) < xs.shape[1]:
         raise AnalysisError("the treatment is collinear with the area and year effects")
     clusters = arrays.unit if arrays.cluster is None else arrays.cluster
     n_clusters = int(clusters.max()) + 1
