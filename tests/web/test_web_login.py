@@ -153,3 +153,11 @@ def test_contacts_are_not_in_the_admin(client, users):
 
     with pytest.raises(NoReverseMatch):
         reverse("admin:fielding_contact_changelist")
+
+
+def test_a_programme_admin_grants_roles_on_the_users_admin_page(client, users):
+    client.force_login(users["programme_admin"])
+    url = reverse("admin:auth_user_change", args=[users["site_lead"].pk])
+    page = client.get(url).content.decode()
+    assert "memberships-0-role" in page
+    assert 'value="site_lead"' in page

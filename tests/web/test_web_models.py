@@ -150,3 +150,17 @@ def test_the_contacts_command_imports_and_carries_forward(sites, waves, tmp_path
         call_command("contacts", "import", "2018", str(people))
     with pytest.raises(CommandError, match="there is no 2030 wave; the waves are: 2018, 2019"):
         call_command("contacts", "import", "2030", str(people))
+
+
+def test_a_wave_names_a_packaged_instrument(waves):
+    from django.core.exceptions import ValidationError
+
+    wave = SurveyWave(year=2020, instrument_id="ki2099", opens=dt.date(2020, 9, 1))
+    wave.closes = dt.date(2020, 8, 1)
+    with pytest.raises(ValidationError) as caught:
+        wave.full_clean()
+    assert "There is no instrument 'ki2099'; use one of ki2016, ki2017, ki2018." in str(
+        caught.value
+    )
+    assert "close on or after" in str(caught.value)
+    assert waves[2019].load_instrument().id == "ki2018"

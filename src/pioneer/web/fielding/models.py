@@ -7,9 +7,11 @@ from the e-mail address.
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.db import models
 
 from pioneer.fielding import tokens
+from pioneer.survey import instrument
 from pioneer.survey.frame import ORG_TYPES
 from pioneer.web.programme.models import Site
 
@@ -33,12 +35,28 @@ class SurveyWave(models.Model):
         ordering = ("year",)
         constraints = (
             models.CheckConstraint(
-                condition=models.Q(closes__gte=models.F("opens")), name="wave_closes_after_opens"
+                condition=models.Q(closes__gte=models.F("opens")),
+                name="wave_closes_after_opens",
+                violation_error_message="The wave must close on or after the day it opens.",
             ),
         )
 
     def __str__(self) -> str:
         return f"{self.year} wave"
+
+    def clean(self) -> None:
+        """The instrument must be a packaged one (forms and the admin call this)."""
+        if self.instrument_id not in instrument.available():
+            raise ValidationError(
+                {
+                    "instrument_id": f"There is no instrument {self.instrument_id!r}; "
+                    f"use one of {', '.join(instrument.available())}."
+                }
+            )
+
+    def load_instrument(self) -> instrument.Instrument:
+        """The wave's questionnaire (``pioneer.survey.instrument.load``)."""
+        return instrument.load(self.instrument_id)
 
     @property
     def is_open(self) -> bool:
