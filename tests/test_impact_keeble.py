@@ -51,6 +51,12 @@ def test_against_r_welch(expected, linear, year) -> None:
         assert row.std_error == pytest.approx(ref.std_error, rel=1e-9)
 
 
+def test_treated_flag_from_cohort(linear) -> None:
+    a = keeble_two_group(linear, cohort=2013).tidy()
+    b = keeble_two_group(linear.drop(columns="treated"), cohort=2013).tidy()
+    pd.testing.assert_frame_equal(a, b)
+
+
 def test_hand_calculation() -> None:
     # Two treated and two comparison areas; baseline mean of years 1-2, follow-up year 3.
     frame = pd.DataFrame(
@@ -126,7 +132,7 @@ def test_errors(linear) -> None:
     with pytest.raises(AnalysisError, match="duplicated area-period"):
         keeble_two_group(pd.concat([linear, linear.iloc[[0]]]), cohort=2013)
     with pytest.raises(AnalysisError, match="no column"):
-        keeble_two_group(linear.drop(columns="treated"), cohort=2013)
+        keeble_two_group(linear.drop(columns=["treated", "cohort"]), cohort=2013)
     with pytest.raises(AnalysisError, match="no treated area"):
         keeble_two_group(linear.assign(treated=False, cohort=0))
     zero = linear.assign(outcome=np.where(linear["area_code"] == "A030", 0.0, linear["outcome"]))

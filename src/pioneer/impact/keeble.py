@@ -45,7 +45,8 @@ def keeble_two_group(
 
     ``follow_ups`` are years (a year alone: ``2014`` is 2014/15) or (first, last) windows
     whose mean is compared with the ``baseline`` window's mean. ``treated`` names the
-    ever-treated flag; from a panel with several cohorts pass ``cohort`` to choose the
+    ever-treated flag (taken as ``cohort > 0`` when the frame has a cohort column only);
+    from a panel with several cohorts pass ``cohort`` to choose the
     treated one (the others are left out, as Keeble left out programme wave 2).
     """
     frame, name, notes = _frame(data, outcome, unit, time, treated, cohort)
@@ -152,6 +153,8 @@ def _frame(
         frame, name = data, outcome
     else:
         raise AnalysisError(f"expected an AnalysisPanel or a DataFrame, got {type(data).__name__}")
+    if treated not in frame.columns and "cohort" in frame.columns:
+        frame = frame.assign(**{treated: pd.to_numeric(frame["cohort"], errors="coerce") > 0})
     missing = [c for c in (outcome, unit, time, treated) if c not in frame.columns]
     if missing:
         raise AnalysisError(
