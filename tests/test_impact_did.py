@@ -83,6 +83,25 @@ def test_site_clusters_against_r(expected, linear, case, se) -> None:
 
 
 @pytest.mark.oracle
+@pytest.mark.parametrize(
+    ("case", "se"), [("twfe_cr1_unbalanced", "CR1"), ("twfe_cr2_unbalanced", "CR2")]
+)
+def test_unbalanced_panel_against_r(expected, linear, case, se) -> None:
+    # As make_expected.R: drop 2011 for A000, A007, ..., A035 and 2016 for A005.
+    sevenths = {f"A{i:03d}" for i in range(0, 36, 7)}
+    drop = (linear["area_code"].isin(sevenths) & (linear["year"] == 2011)) | (
+        (linear["area_code"] == "A005") & (linear["year"] == 2016)
+    )
+    ref = expected.loc[case]
+    result = twfe_did(linear[~drop], se=se)
+    assert result.n_obs == len(linear) - 7
+    row = _row(result)
+    assert row.estimate == pytest.approx(ref.estimate, rel=1e-9)
+    assert row.std_error == pytest.approx(ref.std_error, rel=1e-8)
+    assert result.details["fit"]["df"].iloc[0] == pytest.approx(ref.df, rel=1e-8)
+
+
+@pytest.mark.oracle
 def test_twfe_p_value_with_g_minus_1_df_against_r(expected, linear) -> None:
     ref = expected.loc["twfe_cr1_nested_p"]  # coeftest(df = G - 1): estimate = t, se = p
     row = _row(twfe_did(linear))

@@ -73,6 +73,19 @@ rob_site <- lm_robust(outcome ~ post + area + yr, data = lin, clusters = site, s
 add("twfe_cr2_site", rob_site$coefficients["post"], rob_site$std.error["post"],
     rob_site$df["post"])
 
+# Unbalanced: drop 2011 for every seventh area and 2016 for A005 (the within transformation
+# with explicit year dummies is exact for unbalanced panels too).
+drop <- (lin$area_code %in% sprintf("A%03d", seq(0, 35, by = 7)) & lin$year == 2011) |
+  (lin$area_code == "A005" & lin$year == 2016)
+unb <- lin[!drop, ]
+n_unb <- nrow(unb)
+fit_u <- lm(outcome ~ post + area + yr, data = unb)
+v0u <- vcovCL(fit_u, cluster = ~area, type = "HC0", cadjust = TRUE)
+add("twfe_cr1_unbalanced", coef(fit_u)["post"],
+    sqrt(v0u["post", "post"] * (n_unb - 1) / (n_unb - k_nested)), g_lin - 1)
+rob_u <- lm_robust(outcome ~ post + area + yr, data = unb, clusters = area, se_type = "CR2")
+add("twfe_cr2_unbalanced", rob_u$coefficients["post"], rob_u$std.error["post"], rob_u$df["post"])
+
 # Weighted CR2 as computed by pioneer: OLS on the sqrt(weight)-scaled design and outcome
 # (no intercept; the scaled dummies carry it), CR2 by area. estimatr's own weighted CR2
 # (twfe_cr2_weighted above) applies the adjustment differently; both are recorded.
