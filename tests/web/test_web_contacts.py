@@ -220,3 +220,21 @@ def test_carry_forward_needs_the_permission(sites, waves, users):
         carry_forward(waves[2018], waves[2019], user=users["site_lead"])
     result = carry_forward(waves[2018], waves[2019], user=users["researcher"])
     assert result.carried == 0
+
+
+def test_a_list_changed_by_another_import_meanwhile_writes_nothing(sites, waves, monkeypatch):
+    """Two uploads at once: the second's check passed before the first committed."""
+    from pioneer.web.fielding import contacts
+
+    _import(waves[2018], GOOD)
+    checked = contacts.check_rows
+    monkeypatch.setattr(
+        contacts,
+        "check_rows",
+        lambda source, wave, **kw: checked(source, wave, ignore_existing=["ann@example.org"], **kw),
+    )
+    text = HEADER + "leeds,Dan,dan@example.org,X,CCG,\nleeds,Ann,ann@example.org,X,CCG,\n"
+    with pytest.raises(DataFileError, match="the 2018 mailing list changed while this file"):
+        _import(waves[2018], text)
+    assert Contact.objects.count() == 3
+    assert not Contact.objects.filter(email="dan@example.org").exists()

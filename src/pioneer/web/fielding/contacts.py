@@ -20,7 +20,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from pioneer.errors import DataFileError
 from pioneer.survey.frame import ORG_TYPES
@@ -306,10 +306,22 @@ def import_contacts(
 ) -> ImportResult:
     """Add the contacts of a CSV file to ``wave``'s mailing list, all or nothing."""
     label = label or (str(source) if isinstance(source, (str, Path)) else "contacts.csv")
-    with transaction.atomic():
-        rows = check_rows(source, wave, label=label, site=site, user=user)
-        returning = _write(wave, rows)
+    try:
+        with transaction.atomic():
+            rows = check_rows(source, wave, label=label, site=site, user=user)
+            returning = _write(wave, rows)
+    except IntegrityError:
+        raise _changed_meanwhile(label, wave) from None
     return ImportResult(wave=wave.year, added=len(rows), returning=returning)
+
+
+def _changed_meanwhile(label: str, wave: SurveyWave) -> DataFileError:
+    """Another import added one of the same people between our check and our write."""
+    return DataFileError(
+        label,
+        f"the {wave.year} mailing list changed while this file was being imported",
+        fix="import the file again; rows already on the list will be reported",
+    )
 
 
 def carry_forward(
@@ -383,7 +395,11 @@ def carry_forward(
         added = 0
         if additions is not None:
             rows = check_rows(additions, to_wave, label=additions_label)
-            _write(to_wave, rows)
+            try:
+                with transaction.atomic():
+                    _write(to_wave, rows)
+            except IntegrityError:
+                raise _changed_meanwhile(additions_label, to_wave) from None
             added = len(rows)
     return CarryForwardResult(
         from_wave=from_wave.year,
