@@ -102,6 +102,21 @@ def test_unbalanced_panel_against_r(expected, linear, case, se) -> None:
 
 
 @pytest.mark.oracle
+@pytest.mark.parametrize(("case", "se"), [("twfe_cr1_by_year", "CR1"), ("twfe_cr2_by_year", "CR2")])
+def test_clusters_not_nesting_areas_against_r(expected, linear, case, se) -> None:
+    # fe_ols clustered by year: the area effects are not nested, so all count in K.
+    unit = pd.factorize(linear["area_code"], sort=True)[0]
+    time = pd.factorize(linear["year"], sort=True)[0]
+    y, d = linear["outcome"].to_numpy(float), linear["post"].to_numpy(float)
+    fit = fe_ols(y, d, ["post"], unit, time, cluster=time, se=se)
+    ref = expected.loc[case]
+    estimate, std_error, dof = fit.coef("post")
+    assert fit.k == 40 + 8  # every area effect and year effect (with the intercept)
+    assert std_error == pytest.approx(ref.std_error, rel=1e-8)
+    assert dof == pytest.approx(ref.df, rel=1e-8)
+
+
+@pytest.mark.oracle
 def test_twfe_p_value_with_g_minus_1_df_against_r(expected, linear) -> None:
     ref = expected.loc["twfe_cr1_nested_p"]  # coeftest(df = G - 1): estimate = t, se = p
     row = _row(twfe_did(linear))

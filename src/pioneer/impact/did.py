@@ -161,7 +161,9 @@ def fe_ols(
         if df == "satterthwaite":
             raise AnalysisError("Satterthwaite degrees of freedom are offered with se='CR2'")
     elif se == "CR2":
-        vcov, dof_satt = _cr2(xs, resid, bread, unit, cluster, sw, n_clusters, len(names))
+        vcov, dof_satt = _cr2(
+            xs, resid, bread, unit, cluster, sw, n_clusters, len(names), nested=nested
+        )
         ssc = 1.0
         dof = np.full(k_x, n_clusters - 1.0) if df == "G-1" else dof_satt
     else:
@@ -215,6 +217,8 @@ def _cr2(
     sw: np.ndarray,
     n_clusters: int,
     n_df: int,
+    *,
+    nested: bool = True,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Bell–McCaffrey CR2 covariance and Satterthwaite df of the first ``n_df`` columns.
 
@@ -228,6 +232,7 @@ def _cr2(
     meat = np.zeros((k, k))
     order = np.argsort(cluster, kind="stable")
     bounds = np.searchsorted(cluster[order], np.arange(n_clusters + 1))
+    unit_weight = np.bincount(unit, weights=sw * sw)
     adjusted: list[tuple[np.ndarray, np.ndarray]] = []  # (rows, A_g) per cluster
     for g in range(n_clusters):
         rows = order[bounds[g] : bounds[g + 1]]
@@ -235,7 +240,7 @@ def _cr2(
         m = np.eye(len(rows)) - xg @ bread @ xg.T
         for u in np.unique(unit[rows]):
             s = np.where(unit[rows] == u, sw[rows], 0.0)
-            m -= np.outer(s, s) / (s @ s)
+            m -= np.outer(s, s) / unit_weight[u]  # the unit's whole weight, in any cluster
         values, vectors = np.linalg.eigh(m)
         keep = values > 1e-10
         inv_sqrt = (vectors[:, keep] / np.sqrt(values[keep])) @ vectors[:, keep].T
@@ -243,17 +248,25 @@ def _cr2(
         score = xg.T @ (inv_sqrt @ resid[rows])
         meat += np.outer(score, score)
     vcov = bread @ meat @ bread
-    # Satterthwaite degrees of freedom for each coefficient (working model: Ω = I).
+    # Satterthwaite degrees of freedom for each coefficient (working model: Ω = I). With
+    # v_g = A_g w_g, the Gram matrix of the columns (I - H) v_g is V'V - V'P V - C'(X'X)⁻¹C,
+    # P the projection on the units' √weight vectors (zero when units nest in clusters).
     dof = np.full(k, np.nan)
+    n_units = len(unit_weight)
     for j in range(n_df):
         weight_vec = xs @ bread[:, j]
         gram_diag = np.empty(n_clusters)
         cross = np.empty((k, n_clusters))
+        on_units = np.zeros((0 if nested else n_units, n_clusters))
         for g, (rows, inv_sqrt) in enumerate(adjusted):
             v = inv_sqrt @ weight_vec[rows]
             gram_diag[g] = v @ v
             cross[:, g] = xs[rows].T @ v
+            if not nested:
+                on_units[:, g] = np.bincount(unit[rows], weights=sw[rows] * v, minlength=n_units)
         gram = np.diag(gram_diag) - cross.T @ bread @ cross
+        if not nested:
+            gram -= (on_units / unit_weight[:, None]).T @ on_units
         dof[j] = np.trace(gram) ** 2 / np.sum(gram * gram)
     return vcov, dof
 

@@ -86,6 +86,13 @@ add("twfe_cr1_unbalanced", coef(fit_u)["post"],
 rob_u <- lm_robust(outcome ~ post + area + yr, data = unb, clusters = area, se_type = "CR2")
 add("twfe_cr2_unbalanced", rob_u$coefficients["post"], rob_u$std.error["post"], rob_u$df["post"])
 
+# Clusters that do not nest the areas (years; for fe_ols): every area effect counts in K.
+fit <- lm(outcome ~ post + area + yr, data = lin)
+v_yr <- vcovCL(fit, cluster = ~yr, type = "HC1")
+add("twfe_cr1_by_year", coef(fit)["post"], sqrt(v_yr["post", "post"]), t_lin - 1)
+rob_yr <- lm_robust(outcome ~ post + area + yr, data = lin, clusters = yr, se_type = "CR2")
+add("twfe_cr2_by_year", rob_yr$coefficients["post"], rob_yr$std.error["post"], rob_yr$df["post"])
+
 # Weighted CR2 as computed by pioneer: OLS on the sqrt(weight)-scaled design and outcome
 # (no intercept; the scaled dummies carry it), CR2 by area. estimatr's own weighted CR2
 # (twfe_cr2_weighted above) applies the adjustment differently; both are recorded.
