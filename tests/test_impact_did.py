@@ -112,6 +112,7 @@ def test_clusters_not_nesting_areas_against_r(expected, linear, case, se) -> Non
     ref = expected.loc[case]
     estimate, std_error, dof = fit.coef("post")
     assert fit.k == 40 + 8  # every area effect and year effect (with the intercept)
+    assert estimate == pytest.approx(ref.estimate, rel=1e-9)
     assert std_error == pytest.approx(ref.std_error, rel=1e-8)
     assert dof == pytest.approx(ref.df, rel=1e-8)
 
