@@ -134,7 +134,9 @@ def wild_bootstrap_draws(
 
     ``xs``/``ys`` are the design and outcome after removing the absorbed effects (and
     scaling by √weight); ``cluster`` integer codes from 0; ``draws`` the (B × G)
-    weights; ``ssc`` the CR1 small-sample factor.
+    weights; ``ssc`` the CR1 small-sample factor. Absorbed effects must be nested in the
+    clusters (as areas are in areas or sites), so that multiplying the residuals by one
+    weight per cluster keeps them free of those effects.
     """
     n_clusters = int(cluster.max()) + 1
     k = xs.shape[1]
