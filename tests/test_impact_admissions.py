@@ -18,6 +18,7 @@ FIXTURES = Path(__file__).parent / "fixtures" / "admissions"
 GOOD = FIXTURES / "good.csv"
 BAD = FIXTURES / "malformed"
 TODAY = dt.date(2026, 1, 1)
+START, END = dt.date(2014, 4, 1), dt.date(2016, 3, 31)
 
 # Populations for the hand-count fixture (made up, round numbers); E09000001 has none.
 POPS = pd.DataFrame(
@@ -348,8 +349,14 @@ def test_validate_summarises_a_good_extract():
 
 @pytest.fixture(scope="module")
 def generated(tmp_path_factory) -> Path:
+    # Two financial years keep the counts frame small (326 districts × 24 months × 30).
     return adm.generate_extract(
-        tmp_path_factory.mktemp("gen") / "extract.csv", 20_000, seed=11, threads=2
+        tmp_path_factory.mktemp("gen") / "extract.csv",
+        20_000,
+        seed=11,
+        start=START,
+        end=END,
+        threads=2,
     )
 
 
@@ -420,8 +427,8 @@ def test_generated_extract_has_realistic_mixes(generated):
     raw = pd.read_csv(generated, dtype=str)
     assert set(raw.columns) == set(adm.ADMISSION_COLUMNS)
     date = pd.to_datetime(raw["admidate"])
-    assert date.min() >= pd.Timestamp("2010-04-01")
-    assert date.max() <= pd.Timestamp("2018-03-31")
+    assert date.min() >= pd.Timestamp(START)
+    assert date.max() <= pd.Timestamp(END)
     group = raw["admimeth"].map(
         {code: g for g, codes in adm.ADMISSION_GROUPS.items() for code in codes}
     )
@@ -480,6 +487,21 @@ def test_progress_bars_do_not_change_the_answer(tmp_path, monthly, capsys):
     pd.testing.assert_frame_equal(counts.frame, monthly.frame)
     adm.generate_extract(tmp_path / "p.csv", 100, progress=True, threads=1)
     assert "Counting 12 admissions" in capsys.readouterr().out
+
+
+def test_large_cell_arrays_are_grouped_in_duckdb(monkeypatch, generated):
+    expected = adm.aggregate_extract(generated, populations=POPS, today=TODAY, threads=2)
+    monkeypatch.setattr(adm, "MAX_CELLS", 0)
+    counts = adm.aggregate_extract(generated, populations=POPS, today=TODAY, threads=2)
+    pd.testing.assert_frame_equal(counts.frame, expected.frame)
+
+
+def test_default_generator_range_is_the_evaluation_window(tmp_path):
+    path = adm.generate_extract(tmp_path / "d.csv", 3_000, seed=2, threads=1)
+    summary = adm.validate_extract(path, today=TODAY)
+    assert summary.first_date >= dt.date(2010, 4, 1)
+    assert summary.last_date <= dt.date(2018, 3, 31)
+    assert summary.last_date.year >= 2017  # spread over the whole window
 
 
 def test_unknown_period_is_refused():
