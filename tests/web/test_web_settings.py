@@ -138,6 +138,9 @@ def test_redaction_masks_addresses_and_tokens():
     text = "sent to Ann.Able+x@example.org with /s/AbCdEfGhIjKlMnOpQrStUv/ ok"
     assert redact(text) == "sent to [e-mail] with /s/[token]/ ok"
     assert redact("GET /sites/barnsley/ 200") == "GET /sites/barnsley/ 200"
+    site = "GET /sites/airedale_wharfedale_craven/ 200"
+    assert redact(site) == site
+    assert redact("session 3kq9x0v1l2m3n4o5p6q7r8s9t0u1w2y3") == "session [token]"
 
 
 def test_the_log_filter_rewrites_the_formatted_message():

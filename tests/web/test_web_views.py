@@ -150,8 +150,9 @@ def test_a_contact_page_writes_an_event(client, users, sites, listed):
     client.force_login(users["site_lead"])
     client.get(reverse("fielding:contact_detail", kwargs={"pk": listed["A"].pk}))
     event = AuditEvent.objects.get()
-    assert (event.user, event.record_id, event.site) == (
+    assert (event.user, event.username, event.record_id, event.site) == (
         users["site_lead"],
+        "lead_a",
         str(listed["A"].pk),
         sites["A"],
     )

@@ -101,7 +101,7 @@ class SurveyWaveAdmin(ProgrammeAdminOnly, admin.ModelAdmin):
 class AuditEventAdmin(ProgrammeAdminOnly, admin.ModelAdmin):
     """Read-only: the trail is written by the application, never edited."""
 
-    list_display = ("at", "user", "action", "record_type", "record_id", "site")
+    list_display = ("at", "username", "action", "record_type", "record_id", "site")
     list_filter = ("action", "record_type")
 
     def has_add_permission(self, request, *args):

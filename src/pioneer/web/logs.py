@@ -6,8 +6,9 @@ import logging
 import re
 
 _EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
-#: Long runs of URL-safe characters: invitation tokens and session keys in paths or messages.
-_TOKEN = re.compile(r"(?<![A-Za-z0-9_-])[A-Za-z0-9_-]{20,}(?![A-Za-z0-9_-])")
+#: Long runs of URL-safe characters with a digit or capital in them: invitation tokens and
+#: session keys in paths or messages (site ids such as ``airedale_wharfedale_craven`` stay).
+_TOKEN = re.compile(r"(?<![A-Za-z0-9_-])(?=[a-z_-]*[A-Z0-9])[A-Za-z0-9_-]{20,}(?![A-Za-z0-9_-])")
 
 
 def redact(text: str) -> str:

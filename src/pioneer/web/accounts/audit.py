@@ -26,6 +26,7 @@ def record(
     events = [
         AuditEvent(
             user=user,
+            username=user.get_username() if user else "",
             action=action,
             record_type=type(item)._meta.label_lower,
             record_id=str(item.pk),

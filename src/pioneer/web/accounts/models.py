@@ -80,6 +80,8 @@ class AuditEvent(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
+    #: Kept so the trail still says who after a user account is deleted.
+    username = models.CharField(max_length=150, blank=True)
     action = models.CharField(max_length=16, choices=Action.choices)
     record_type = models.CharField(max_length=64)
     record_id = models.CharField(max_length=64)
