@@ -514,3 +514,18 @@ def test_counts_sum_is_four_times_the_rows(generated):
     counts = adm.aggregate_extract(generated, populations=POPS, today=TODAY, threads=2)
     assert counts.frame["numerator"].sum() == 4 * 20_000
     assert np.isfinite(counts.frame["numerator"]).all()
+
+
+def test_financial_year_counts_feed_the_panel_builder(tmp_path):
+    from pioneer.impact.panel import build_panel
+
+    path = adm.generate_extract(tmp_path / "fy.parquet", 30_000, seed=5, threads=2)
+    tidy = adm.aggregate_extract(path, period="financial_year", today=TODAY, threads=2).tidy()
+    assert not tidy.duplicated(["area_code", "year"]).any()
+    panel = build_panel(tidy, outcome="outcome", baseline=(2010, 2012), follow_up=(2013, 2015))
+    assert panel.n_treated > 0
+    assert set(panel.frame["period"]) == {f"{y}/{(y + 1) % 100:02d}" for y in range(2010, 2016)}
+    # The 18 districts without a packaged population have NaN rates and are dropped.
+    assert any("missing outcome" in note for note in panel.notes)
+    row = panel.frame.iloc[0]
+    assert row["outcome"] == pytest.approx(row["numerator"] / row["population"] * 100_000)
