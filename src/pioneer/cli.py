@@ -41,6 +41,15 @@ app.add_typer(survey_app, name="survey")
 survey_app.add_typer(import_app, name="import")
 app.add_typer(indicators_app, name="indicators")
 indicators_app.add_typer(chart_app, name="chart")
+impact_app = typer.Typer(
+    help="Impact evaluation: Pioneer areas against comparison areas.", no_args_is_help=True
+)
+admissions_app = typer.Typer(
+    help="Patient-level admissions extracts (HES-like): check and aggregate.",
+    no_args_is_help=True,
+)
+app.add_typer(impact_app, name="impact")
+app.add_typer(admissions_app, name="admissions")
 
 WorkspaceOption = Annotated[
     Path, typer.Option("--workspace", "-w", help="Workspace folder (responses, mailing lists).")
@@ -481,6 +490,161 @@ def indicators_workbook(
     content = workbook.assemble(_indicator_data(workspace), programme)
     chosen = _site_id(programme, site) if site else None
     typer.echo(f"wrote {site_workbook.write_site_workbook(content, output, site=chosen)}")
+
+
+# ---------------------------------------------------------------------------------------------
+# Impact evaluation
+
+OutcomeOption = Annotated[
+    str, typer.Option("--outcome", help="Indicator id of the outcome, e.g. falls65.")
+]
+WavesOption = Annotated[
+    str, typer.Option("--waves", help="Programme waves treated, e.g. 1 or 1,2.")
+]
+
+
+def _panel(workspace: Path, outcome: str, waves: str):
+    from pioneer.impact import panel
+
+    try:
+        chosen = tuple(int(w) for w in _split(waves))
+    except ValueError:
+        raise typer.BadParameter(
+            f"--waves takes programme waves such as 1 or 1,2; got {waves!r}"
+        ) from None
+    return panel.build_panel(_indicator_data(workspace), outcome=outcome, programme_waves=chosen)
+
+
+def _emit_impact(results, fmt: str, output: Path | None, outcome: str | None = None) -> None:
+    from pioneer.impact.results import to_table
+
+    _emit_many([to_table(r, outcome) for r in results], fmt, output)
+
+
+@impact_app.command("run")
+def impact_run(
+    outcome: OutcomeOption,
+    design: Annotated[str, typer.Option(help="keeble2019 (wave 1, Keeble et al.'s windows).")] = (
+        "keeble2019"
+    ),
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Folder for the report, tables, plots.")
+    ] = None,
+    draws: Annotated[int, typer.Option(help="Wild-bootstrap draws.")] = 9999,
+    seed: Annotated[int, typer.Option(help="Seed of the bootstrap and placebos.")] = 2019,
+    workspace: WorkspaceOption = Path("workspace"),
+) -> None:
+    """Run a whole design on one outcome: every estimator, a summary and a report."""
+    from pioneer import reports
+    from pioneer.impact import design as designs
+
+    report = designs.run(_indicator_data(workspace), outcome, design, draws=draws, seed=seed)
+    reports.to_terminal(report.summary)
+    if output is not None:
+        written = designs.write_report(report, output)
+        typer.echo(f"wrote {len(written)} files to {output}")
+
+
+@impact_app.command("event-study")
+def impact_event_study(
+    outcome: OutcomeOption,
+    waves: WavesOption = "1",
+    leads: Annotated[int, typer.Option(help="Leads (years before); the rest are binned.")] = 3,
+    lags: Annotated[int, typer.Option(help="Lags (years after); the rest are binned.")] = 3,
+    figure: Annotated[Path | None, typer.Option("--figure", help="SVG or PNG plot.")] = None,
+    workspace: WorkspaceOption = Path("workspace"),
+    fmt: FormatOption = "terminal",
+    output: OutOption = None,
+) -> None:
+    """Leads and lags of treatment with a joint pre-trend test (and its plot)."""
+    from pioneer.impact.event_study import event_study
+    from pioneer.reports import impact_figures
+
+    result = event_study(_panel(workspace, outcome, waves).frame, leads=leads, lags=lags)
+    _emit_impact([result], fmt, output, outcome)
+    if figure is not None:
+        for path in impact_figures.event_study_figure(result, figure):
+            typer.echo(f"wrote {path}")
+
+
+@impact_app.command("match")
+def impact_match(
+    outcome: OutcomeOption,
+    method: Annotated[str, typer.Option(help="propensity or mahalanobis.")] = "propensity",
+    k: Annotated[int, typer.Option("-k", help="Comparison areas per Pioneer area.")] = 1,
+    replace: Annotated[bool, typer.Option(help="Match with replacement.")] = False,
+    caliper: Annotated[
+        float | None, typer.Option(help="Caliper in SDs of the logit propensity score.")
+    ] = None,
+    waves: WavesOption = "1",
+    workspace: WorkspaceOption = Path("workspace"),
+    fmt: FormatOption = "terminal",
+    output: OutOption = None,
+) -> None:
+    """Matched comparison areas on baseline level and trend, with the balance table."""
+    from pioneer.impact.matching import match_panel
+
+    panel = _panel(workspace, outcome, waves)
+    result = match_panel(
+        panel.frame,
+        baseline=panel.baseline,
+        follow_up=panel.follow_up,
+        method=method,
+        k=k,
+        replace=replace,
+        caliper=caliper,
+    )
+    _emit_impact([result], fmt, output, outcome)
+    if fmt == "terminal" and "balance" in result.details:
+        from rich.console import Console
+
+        Console().print(result.details["balance"].to_string(index=False))
+
+
+@impact_app.command("synth")
+def impact_synth(
+    outcome: OutcomeOption,
+    site: SiteOption,
+    figure: Annotated[
+        Path | None, typer.Option("--figure", help="SVG or PNG plot (and its placebos).")
+    ] = None,
+    workspace: WorkspaceOption = Path("workspace"),
+    fmt: FormatOption = "terminal",
+    output: OutOption = None,
+) -> None:
+    """Synthetic control for one site, with the placebo-in-space p-value."""
+    from pioneer import programme as registry
+    from pioneer.impact.synth import site_synthetic_control
+    from pioneer.reports import impact_figures
+
+    programme = registry.load("pioneers")
+    site_id = _site_id(programme, site)
+    waves = str(programme.site(site_id).programme_wave)
+    result = site_synthetic_control(_panel(workspace, outcome, waves).frame, site_id)
+    _emit_impact([result], fmt, output, outcome)
+    if figure is not None:
+        placebo = figure.with_name(f"{figure.stem}_placebos{figure.suffix}")
+        for path in (
+            *impact_figures.synth_figure(result, figure),
+            *impact_figures.synth_placebo_figure(result, placebo),
+        ):
+            typer.echo(f"wrote {path}")
+
+
+@admissions_app.command("aggregate")
+def admissions_aggregate(
+    extract: Annotated[Path, typer.Argument(help="Admissions extract, CSV or Parquet.")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="Parquet file of counts.")],
+    period: Annotated[str, typer.Option(help="month or financial_year.")] = "month",
+) -> None:
+    """Check an extract (all or nothing) and count admissions by area, period and age band."""
+    from pioneer.impact import admissions
+
+    counts = admissions.aggregate_to_parquet(extract, output, period=period, progress=True)
+    typer.echo(
+        f"wrote {output}: {len(counts.frame)} area × {counts.period} × age-band × group rows "
+        f"from {counts.rows} admissions"
+    )
 
 
 @app.command()

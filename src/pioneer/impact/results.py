@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from pioneer.results import Layout, TableResult
+
 #: Columns of :meth:`ImpactResult.tidy`, in order.
 TIDY_COLUMNS = ("term", "estimate", "std_error", "statistic", "p_value", "conf_low", "conf_high")
 
@@ -63,3 +65,30 @@ class ImpactResult:
             )
         lines.append(f"Method: {self.method}")
         return " ".join(lines)
+
+
+def to_table(result: ImpactResult, outcome: str | None = None) -> TableResult:
+    """The result's terms as a :class:`~pioneer.results.TableResult`, for the renderers
+    (``outcome`` names the outcome in the title when the result holds only its column)."""
+    columns = {
+        "term": "Term",
+        "estimate": "Estimate",
+        "std_error": "Std. error",
+        "statistic": "Statistic",
+        "p_value": "p_value",
+        "conf_low": f"{100 * result.confidence:g}% lower",
+        "conf_high": f"{100 * result.confidence:g}% upper",
+    }
+    size = f"{result.n_obs} observations" + (
+        f", {result.n_clusters} clusters" if result.n_clusters is not None else ""
+    )
+    return TableResult(
+        name=result.name,
+        title=f"{result.estimator}: {outcome or result.outcome}",
+        frame=result.tidy(),
+        method=result.method,
+        notes=(size, *result.notes),
+        layout=Layout(
+            rows=("term",), values=tuple(list(columns)[1:]), headings=tuple(columns.items())
+        ),
+    )
