@@ -228,6 +228,24 @@ def test_typed_parquet_columns_and_aliases_are_accepted(tmp_path, monthly):
     pd.testing.assert_frame_equal(counts.frame, monthly.frame)
 
 
+def test_crlf_gzip_bom_and_quoted_csv_are_read(tmp_path, monthly):
+    import gzip
+
+    text = GOOD.read_text()
+    variants = {
+        "crlf.csv": text.replace("\n", "\r\n").encode(),
+        "bom.csv": b"\xef\xbb\xbf" + text.encode(),
+        "quoted.csv": "\n".join(
+            ",".join(f'"{field}"' for field in line.split(",")) for line in text.splitlines()
+        ).encode(),
+        "good.csv.gz": gzip.compress(text.encode()),
+    }
+    for name, content in variants.items():
+        (tmp_path / name).write_bytes(content)
+        counts = adm.aggregate_extract(tmp_path / name, populations=POPS, today=TODAY, threads=1)
+        pd.testing.assert_frame_equal(counts.frame, monthly.frame, obj=name)
+
+
 def test_row_order_does_not_matter(tmp_path, monthly):
     lines = GOOD.read_text().splitlines()
     shuffled = tmp_path / "shuffled.csv"

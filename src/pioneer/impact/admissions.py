@@ -556,8 +556,8 @@ def _check_extract(
     checks = _checks(today)
     clean = _clean_sql(source)
     summary_sql = (
-        "SELECT count(*), count(raw_admidate), count(admidate), min(admidate), max(admidate), "
-        "count(raw_startage), count(startage), count(*) FILTER (WHERE NOT (startage BETWEEN "
+        "SELECT count(*), count(admidate), min(admidate), max(admidate), "
+        "count(startage), count(*) FILTER (WHERE NOT (startage BETWEEN "
         f"0 AND {MAX_AGE} OR startage BETWEEN {INFANT_AGE_CODES[0]} AND {INFANT_AGE_CODES[-1]}))"
         f" FROM ({clean})"
     )
@@ -568,9 +568,8 @@ def _check_extract(
         f"FROM ({clean}) GROUP BY GROUPING SETS ({sets})"
     )
     try:
-        (n_rows, raw_dates, dates, first, last, raw_ages, ages, bad_ages) = con.execute(
-            summary_sql
-        ).fetchall()[0]
+        # Missing and malformed dates and ages are NULL once cleaned: fewer than n_rows.
+        (n_rows, dates, first, last, ages, bad_ages) = con.execute(summary_sql).fetchall()[0]
         rows = con.execute(values_sql).fetchall()
     except duckdb.Error as error:
         raise _duckdb_read_error(source, error) from error
@@ -601,7 +600,6 @@ def _check_extract(
             "the extract has no data rows",
             fix="export the admissions with their header row and at least one admission.",
         )
-    del raw_dates, raw_ages  # counted for symmetry; missing values show in dates/ages
     areas = tuple(sorted(str(value) for value, _ in values["resladst_ons"]))
     summary = ExtractSummary(source.path, source.format, int(n_rows), first, last, len(areas))
     return _Checked(summary, areas)
