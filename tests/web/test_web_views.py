@@ -53,7 +53,9 @@ UNSCOPED = {
 }
 
 
-SCOPED = [p for p in APP if p[0] not in UNSCOPED]
+#: The respondent's pages: opened by a token, then the session (test_web_respond.py).
+RESPONDENT = {"fielding:respond_start", "fielding:respond_questionnaire"}
+SCOPED = [p for p in APP if p[0] not in UNSCOPED | RESPONDENT]
 
 
 def _kwargs(keys, site, contact, wave=2019):

@@ -1,5 +1,5 @@
-"""Invitations: issue one per contact (the token leaves once, only its hash is kept) and
-find an invitation from the token in a link.
+"""Invitations: issue one per contact (the token leaves once, only its hash is kept), find an
+invitation from the token in a link, and mark it started.
 
 Next increment (issue 5, item 3): sending by e-mail with editable templates, reminders
 (``pioneer.fielding.reminders.due_reminders``), bounces and opt-outs.
@@ -7,6 +7,7 @@ Next increment (issue 5, item 3): sending by e-mail with editable templates, rem
 
 from __future__ import annotations
 
+from django.db import transaction
 from django.utils import timezone
 
 from pioneer.fielding import tokens
@@ -31,3 +32,18 @@ def find(token: str) -> Invitation | None:
         .filter(token_hash=tokens.hash_token(token))
         .first()
     )
+
+
+#: Statuses from which opening the link starts the questionnaire.
+STARTABLE = (Invitation.Status.INVITED, Invitation.Status.REMINDED, Invitation.Status.BOUNCED)
+
+
+def start(invitation: Invitation) -> Invitation:
+    """Mark the invitation started (once; later calls change nothing) and return it fresh."""
+    with transaction.atomic():
+        fresh = Invitation.objects.select_for_update().get(pk=invitation.pk)
+        if fresh.status in STARTABLE:
+            fresh.status = Invitation.Status.STARTED
+            fresh.started_at = timezone.now()
+            fresh.save(update_fields=["status", "started_at"])
+    return fresh

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from pioneer.web.fielding import views
+from pioneer.web.fielding import respond, views
 
 app_name = "fielding"
 
@@ -18,4 +18,7 @@ urlpatterns = [
         name="contact_import",
     ),
     path("contacts/<int:pk>/", views.contact_detail, name="contact_detail"),
+    # The respondent's side: no sign-in; the token in the link, then the session.
+    path("s/<str:token>/", respond.start, name="respond_start"),
+    path("respond/", respond.questionnaire, name="respond_questionnaire"),
 ]

@@ -1,0 +1,144 @@
+"""The respondent's link: GET changes nothing, POST starts; closed waves, unknown links,
+completed and opted-out invitations explain themselves; a token opens only its own
+invitation."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from pioneer.fielding import tokens
+from pioneer.survey import instrument
+from pioneer.web.fielding import invitations
+from pioneer.web.fielding.contacts import import_contacts
+from pioneer.web.fielding.models import Contact, Invitation
+from pioneer.web.fielding.respond import SESSION_KEY
+
+CONTACTS = (
+    "site,name,email,organisation,organisation_type,role\n"
+    "barnsley,Ann Able,ann@example.org,Barnsley CCG,CCG,director\n"
+    "leeds,Bea Bright,bea@example.org,Leeds CCG,CCG,director\n"
+)
+
+
+@pytest.fixture
+def links(sites, waves):
+    """Invitation and token for Ann (site A) and Bea (site B) in the open 2019 wave."""
+    import_contacts(waves[2019], CONTACTS.encode(), label="contacts.csv")
+    return {
+        key: invitations.issue(Contact.objects.get(email=email))
+        for key, email in (("A", "ann@example.org"), ("B", "bea@example.org"))
+    }
+
+
+def _url(token):
+    return reverse("fielding:respond_start", kwargs={"token": token})
+
+
+def test_opening_the_link_changes_nothing(client, links):
+    invitation, token = links["A"]
+    for _ in range(3):  # a mail scanner, a preview, the person
+        response = client.get(_url(token))
+        assert response.status_code == 200
+    page = response.content.decode()
+    assert "Start now" in page
+    assert 'method="post"' in page
+    invitation.refresh_from_db()
+    assert (invitation.status, invitation.started_at) == ("invited", None)
+    assert SESSION_KEY not in client.session
+
+
+def test_the_post_starts_once_and_opens_the_questionnaire(client, links):
+    invitation, token = links["A"]
+    response = client.post(_url(token))
+    assert response.status_code == 302
+    assert response.url == reverse("fielding:respond_questionnaire")
+    invitation.refresh_from_db()
+    assert invitation.status == "started"
+    first_start = invitation.started_at
+    assert client.session[SESSION_KEY] == invitation.pk
+    page = client.get(response.url).content.decode()
+    sections = instrument.load("ki2018").sections
+    assert all(f"<li>{section.title}</li>" in page for section in sections)
+    # Coming back days later: the page offers to continue; a second POST changes nothing.
+    assert "Continue" in client.get(_url(token)).content.decode()
+    client.post(_url(token))
+    invitation.refresh_from_db()
+    assert (invitation.status, invitation.started_at) == ("started", first_start)
+
+
+def test_a_reminded_invitation_starts_too(client, links):
+    invitation, token = links["A"]
+    Invitation.objects.filter(pk=invitation.pk).update(status="reminded", reminders_sent=2)
+    client.post(_url(token))
+    invitation.refresh_from_db()
+    assert (invitation.status, invitation.reminders_sent) == ("started", 2)
+
+
+@pytest.mark.parametrize("token", ["not-a-token", "A" * 22, "x" * 300])
+def test_an_unknown_or_mangled_link_explains_itself(client, links, token):
+    for method in (client.get, client.post):
+        response = method(_url(token))
+        assert response.status_code == 404
+        assert "This link does not work" in response.content.decode()
+    assert not Invitation.objects.exclude(status="invited").exists()
+
+
+def test_a_closed_wave_explains_itself_and_starts_nothing(client, links, waves):
+    invitation, token = links["A"]
+    waves[2019].status = "closed"
+    waves[2019].save()
+    for method in (client.get, client.post):
+        response = method(_url(token))
+        assert response.status_code == 410
+        assert "The 2019 survey has closed" in response.content.decode()
+    invitation.refresh_from_db()
+    assert invitation.status == "invited"
+
+
+@pytest.mark.parametrize(
+    ("status", "message"),
+    [("completed", "You have already completed"), ("opted_out", "You have opted out")],
+)
+def test_completed_and_opted_out_links_explain_themselves(client, links, status, message):
+    invitation, token = links["A"]
+    Invitation.objects.filter(pk=invitation.pk).update(status=status)
+    for method in (client.get, client.post):
+        assert message in method(_url(token)).content.decode()
+    invitation.refresh_from_db()
+    assert invitation.status == status
+    assert SESSION_KEY not in client.session
+
+
+def test_a_token_opens_its_own_invitation_only(client, links):
+    (a, token_a), (b, _) = links["A"], links["B"]
+    client.post(_url(token_a))
+    assert client.session[SESSION_KEY] == a.pk
+    b.refresh_from_db()
+    assert b.status == "invited"
+
+
+def test_the_questionnaire_needs_a_started_invitation_in_the_session(client, links):
+    assert client.get(reverse("fielding:respond_questionnaire")).status_code == 403
+
+
+def test_the_questionnaire_closes_with_the_wave(client, links, waves):
+    client.post(_url(links["A"][1]))
+    waves[2019].status = "closed"
+    waves[2019].save()
+    assert client.get(reverse("fielding:respond_questionnaire")).status_code == 410
+
+
+def test_starting_renews_the_session_key(client, links, users):
+    client.force_login(users["nobody"])  # any existing session
+    before = client.session.session_key
+    assert before
+    client.post(_url(links["A"][1]))
+    assert client.session.session_key != before
+
+
+def test_the_token_is_not_stored(links):
+    for invitation, token in links.values():
+        stored = Invitation.objects.filter(pk=invitation.pk).values().get()
+        assert token not in {str(v) for v in stored.values()}
+        assert tokens.matches(token, stored["token_hash"])
