@@ -348,6 +348,14 @@ def test_unsupported_types_and_names_are_refused(tmp_path):
         adm.validate_extract(tmp_path / "absent.csv")
 
 
+def test_negative_age_is_out_of_range(tmp_path):
+    path = tmp_path / "negative.csv"
+    path.write_text("admidate,admimeth,startage,sex,resladst_ons\n2014-04-03,21,-1,2,E06000001\n")
+    with pytest.raises(DataFileError, match="age out of range") as caught:
+        adm.validate_extract(path, today=TODAY)
+    assert (caught.value.row, caught.value.value) == (1, "-1")
+
+
 def test_future_dates_are_refused(tmp_path):
     with pytest.raises(DataFileError, match="out of range") as caught:
         adm.validate_extract(GOOD, today=dt.date(2015, 1, 1))

@@ -343,7 +343,7 @@ def _clean_expressions(source: _Source) -> dict[str, str]:
         )
     elif kind == "VARCHAR":
         out["startage"] = (
-            f"CASE WHEN regexp_full_match({raw['startage']}, '[0-9]{{1,5}}') "
+            f"CASE WHEN regexp_full_match({raw['startage']}, '-?[0-9]{{1,5}}') "
             f"THEN CAST({raw['startage']} AS INTEGER) END"
         )
     else:
