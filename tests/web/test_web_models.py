@@ -13,7 +13,13 @@ from django.db import IntegrityError, connection, transaction
 from pioneer import programme
 from pioneer.fielding import tokens
 from pioneer.web.fielding import invitations
-from pioneer.web.fielding.models import Contact, Invitation, PanelMember, SurveyWave
+from pioneer.web.fielding.models import (
+    Contact,
+    Invitation,
+    InvitationLink,
+    PanelMember,
+    SurveyWave,
+)
 from pioneer.web.programme.models import Organisation, Site
 from pioneer.web.programme.registry import load_registry
 
@@ -104,11 +110,23 @@ def test_a_contacts_text_form_carries_no_personal_data(contact):
 def test_an_invitation_keeps_only_the_tokens_hash(contact):
     invitation, token = invitations.issue(contact)
     assert tokens.is_well_formed(token)
-    stored = Invitation.objects.filter(pk=invitation.pk).values().get()
-    assert token not in {str(v) for v in stored.values()}
-    assert stored["token_hash"] == tokens.hash_token(token)
-    assert stored["status"] == "invited"
+    stored = [
+        *Invitation.objects.filter(pk=invitation.pk).values(),
+        *InvitationLink.objects.values(),
+    ]
+    assert token not in {str(v) for row in stored for v in row.values()}
+    assert InvitationLink.objects.get().token_hash == tokens.hash_token(token)
+    assert stored[0]["status"] == "invited"
     assert invitations.find(token) == invitation
+
+
+def test_every_link_sent_keeps_working(contact):
+    invitation, first = invitations.issue(contact)
+    second = invitations.new_link(invitation)
+    assert first != second
+    assert invitations.find(first) == invitation
+    assert invitations.find(second) == invitation
+    assert invitation.links.count() == 2
 
 
 def test_an_unknown_or_malformed_token_finds_nothing(contact):

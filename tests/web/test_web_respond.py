@@ -139,6 +139,14 @@ def test_starting_renews_the_session_key(client, links, users):
 
 def test_the_token_is_not_stored(links):
     for invitation, token in links.values():
-        stored = Invitation.objects.filter(pk=invitation.pk).values().get()
+        stored = invitation.links.values().get()
         assert token not in {str(v) for v in stored.values()}
         assert tokens.matches(token, stored["token_hash"])
+
+
+def test_a_reminders_link_opens_the_same_invitation(client, links):
+    invitation, first = links["A"]
+    second = invitations.new_link(invitation)
+    client.post(_url(second))
+    assert client.session[SESSION_KEY] == invitation.pk
+    assert "Continue" in client.get(_url(first)).content.decode()

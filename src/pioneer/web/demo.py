@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
-from pioneer.fielding import tokens
 from pioneer.survey import synthetic
 from pioneer.web.accounts.models import Membership, Role
 from pioneer.web.fielding.contacts import carry_forward
@@ -98,11 +97,6 @@ def create_demo_programme(*, seed: int = 2019) -> DemoProgramme:
     )
 
 
-def _placeholder_hash() -> str:
-    """The hash of a token nobody holds: closed demo waves need no working links."""
-    return tokens.new_token()[1]
-
-
 def _create_waves_and_contacts(seed: int) -> None:
     survey = synthetic.generate(seed=seed)
     sites = {s.site_id: s for s in Site.objects.all()}
@@ -156,7 +150,6 @@ def _create_waves_and_contacts(seed: int) -> None:
         invitations.append(
             Invitation(
                 contact=c,
-                token_hash=_placeholder_hash(),
                 status=status,
                 reminders_sent=2 if status == Invitation.Status.REMINDED else 0,
                 invited_at=fieldwork,

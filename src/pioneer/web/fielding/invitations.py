@@ -11,16 +11,25 @@ from django.db import transaction
 from django.utils import timezone
 
 from pioneer.fielding import tokens
-from pioneer.web.fielding.models import Contact, Invitation
+from pioneer.web.fielding.models import Contact, Invitation, InvitationLink
 
 
 def issue(contact: Contact) -> tuple[Invitation, str]:
-    """Create ``contact``'s invitation; returns it and the token for the link (not stored)."""
-    token, token_hash = tokens.new_token()
-    invitation = Invitation.objects.create(
-        contact=contact, token_hash=token_hash, invited_at=timezone.now()
-    )
+    """Create ``contact``'s invitation and its first link; returns it and the link's token."""
+    with transaction.atomic():
+        invitation = Invitation.objects.create(contact=contact, invited_at=timezone.now())
+        token = new_link(invitation)
     return invitation, token
+
+
+def new_link(invitation: Invitation) -> str:
+    """A fresh token for the next message (a reminder); earlier links keep working.
+
+    The token is returned to be put in the e-mail and is not stored; only its hash is.
+    """
+    token, token_hash = tokens.new_token()
+    InvitationLink.objects.create(invitation=invitation, token_hash=token_hash)
+    return token
 
 
 def find(token: str) -> Invitation | None:
@@ -29,7 +38,7 @@ def find(token: str) -> Invitation | None:
         return None
     return (
         Invitation.objects.select_related("contact__wave", "contact__site")
-        .filter(token_hash=tokens.hash_token(token))
+        .filter(links__token_hash=tokens.hash_token(token))
         .first()
     )
 

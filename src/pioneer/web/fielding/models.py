@@ -110,10 +110,11 @@ class Contact(models.Model):
 
 
 class Invitation(models.Model):
-    """The invitation of one contact to one wave. The token is kept only as its hash.
+    """The invitation of one contact to one wave: its status and when each step happened.
 
-    Skeleton: :mod:`pioneer.web.fielding.invitations` issues one and finds it by token;
-    sending, reminders, bounces and opt-outs come with the next increment.
+    Its links are :class:`InvitationLink` rows (one per message sent). Skeleton:
+    :mod:`pioneer.web.fielding.invitations` issues, finds and starts one; sending,
+    reminders, bounces and opt-outs come with the next increment.
     """
 
     class Status(models.TextChoices):
@@ -125,7 +126,6 @@ class Invitation(models.Model):
         OPTED_OUT = "opted_out", "Opted out"
 
     contact = models.OneToOneField(Contact, on_delete=models.PROTECT, related_name="invitation")
-    token_hash = models.CharField(max_length=128, unique=True)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.INVITED)
     reminders_sent = models.PositiveSmallIntegerField(default=0)
     invited_at = models.DateTimeField(null=True, blank=True)
@@ -148,3 +148,20 @@ class Invitation(models.Model):
         if self.status == self.Status.REMINDED:
             return f"Reminded {self.reminders_sent}×"
         return self.get_status_display()
+
+
+class InvitationLink(models.Model):
+    """One link sent to a respondent, kept only as the SHA-256 hash of its token.
+
+    Every message (the invitation, each reminder) carries a fresh token, and every link
+    sent keeps working, so a respondent may use whichever e-mail they find first.
+    """
+
+    invitation = models.ForeignKey(Invitation, on_delete=models.CASCADE, related_name="links")
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    site_path = "invitation__contact__site"
+
+    def __str__(self) -> str:
+        return f"link {self.pk} of invitation {self.invitation_id}"
