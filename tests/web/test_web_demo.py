@@ -65,7 +65,17 @@ def test_each_demo_login_signs_in_with_its_printed_password_renewed_on_each_run(
         assert response.status_code == 302
         client.logout()
 
-    # Running the demo again keeps the data and renews the passwords.
+    # The printed respondent's link opens the start page of the open wave.
+    assert made.respondent_link in printed
+    page = client.get(made.respondent_link).content.decode()
+    assert "Start now" in page
+    assert "2019 survey" in page
+
+    # Running the demo again keeps the data and renews the passwords and the link; the
+    # earlier link still works.
     again = demo.create_demo_programme(seed=2019)
     assert again.contacts == made.contacts
     assert {a.password for a in again.logins}.isdisjoint(m.password for m in made.logins)
+    assert again.respondent_link != made.respondent_link
+    assert client.get(made.respondent_link).status_code == 200
+    assert Invitation.objects.filter(contact__wave__year=2019).count() == 1

@@ -13,9 +13,11 @@ from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.urls import reverse
 
 from pioneer.survey import synthetic
 from pioneer.web.accounts.models import Membership, Role
+from pioneer.web.fielding import invitations
 from pioneer.web.fielding.contacts import carry_forward
 from pioneer.web.fielding.models import Contact, Invitation, PanelMember, SurveyWave
 from pioneer.web.programme.models import Organisation, Site
@@ -62,6 +64,8 @@ class DemoProgramme:
     waves: tuple[int, ...]
     contacts: int
     logins: tuple[DemoLogin, ...]
+    #: Path of one respondent's link in the open wave (a new token on every run).
+    respondent_link: str
 
 
 def demo_setup(*, seed: int = 2019, echo: bool = True) -> DemoProgramme:
@@ -82,6 +86,9 @@ def print_logins(result: DemoProgramme, url: str = "http://127.0.0.1:8000/") -> 
     for login in result.logins:
         where = ", ".join(login.sites) or "whole programme"
         print(f"  {login.username:<28} {login.password:<16} {login.role} ({where})")
+    print(
+        f"A respondent's link in the open {OPEN_YEAR} wave: {url.rstrip('/')}{result.respondent_link}"
+    )
 
 
 def create_demo_programme(*, seed: int = 2019) -> DemoProgramme:
@@ -90,11 +97,28 @@ def create_demo_programme(*, seed: int = 2019) -> DemoProgramme:
         if not SurveyWave.objects.exists():
             _create_waves_and_contacts(seed)
         logins = tuple(_demo_login(*spec) for spec in DEMO_USERS)
+        link = _respondent_link()
     return DemoProgramme(
         waves=tuple(SurveyWave.objects.values_list("year", flat=True)),
         contacts=Contact.objects.count(),
         logins=logins,
+        respondent_link=link,
     )
+
+
+def _respondent_link() -> str:
+    """A fresh link for the first Barnsley contact of the open wave (invited if need be)."""
+    contact = (
+        Contact.objects.filter(wave__year=OPEN_YEAR, site__site_id="barnsley")
+        .order_by("pk")
+        .first()
+    )
+    invitation = Invitation.objects.filter(contact=contact).first()
+    if invitation is None:
+        invitation, token = invitations.issue(contact)
+    else:
+        token = invitations.new_link(invitation)
+    return reverse("fielding:respond_start", kwargs={"token": token})
 
 
 def _create_waves_and_contacts(seed: int) -> None:
