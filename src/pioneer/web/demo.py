@@ -86,9 +86,8 @@ def print_logins(result: DemoProgramme, url: str = "http://127.0.0.1:8000/") -> 
     for login in result.logins:
         where = ", ".join(login.sites) or "whole programme"
         print(f"  {login.username:<28} {login.password:<16} {login.role} ({where})")
-    print(
-        f"A respondent's link in the open {OPEN_YEAR} wave: {url.rstrip('/')}{result.respondent_link}"
-    )
+    link = url.rstrip("/") + result.respondent_link
+    print(f"A respondent's link in the open {OPEN_YEAR} wave: {link}")
 
 
 def create_demo_programme(*, seed: int = 2019) -> DemoProgramme:
