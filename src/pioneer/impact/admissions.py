@@ -680,9 +680,8 @@ def _check_period(period: str) -> None:
 
 #: Largest count array (cells) built in numpy; beyond it DuckDB groups the keys itself.
 MAX_CELLS = 40_000_000
-#: Largest extract whose cell keys are fetched whole (4 bytes a row); beyond it DuckDB
-#: groups the keys itself, in bounded memory.
-MAX_FETCH_ROWS = 150_000_000
+#: DuckDB vectors (of 2,048 rows) fetched at a time while counting.
+_CHUNK_VECTORS = 512
 
 
 def _month(day: dt.date) -> int:
@@ -724,9 +723,15 @@ def _count_cells(
         f"SELECT CAST({key} AS INTEGER) AS cell FROM ({inner}) x "
         "JOIN pioneer_areas a ON a.code = x.area JOIN pioneer_methods m ON m.code = x.method"
     )
-    if cells <= MAX_CELLS and checked.summary.rows <= MAX_FETCH_ROWS:
-        keys = con.execute(sql).fetchnumpy()["cell"]
-        counts = np.bincount(np.asarray(keys), minlength=cells).astype(float)
+    if cells <= MAX_CELLS:
+        counts = np.zeros(cells, dtype=np.int64)
+        cursor = con.execute(sql)
+        while True:  # a million rows at a time, so memory does not grow with the extract
+            chunk = cursor.fetch_df_chunk(_CHUNK_VECTORS)
+            if chunk.empty:
+                break
+            counts += np.bincount(chunk["cell"].to_numpy(dtype=np.int64), minlength=cells)
+        counts = counts.astype(float)
     else:
         grouped = con.execute(f"SELECT cell, count(*) AS n FROM ({sql}) GROUP BY cell").fetchnumpy()
         counts = np.zeros(cells)
