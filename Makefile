@@ -20,6 +20,9 @@ venv: $(STAMP) ## Create .venv and install Pioneer with its pinned dependencies
 demo: $(STAMP) ## Build the demo workspace and write every table and figure to out/
 	$(BIN)/pioneer demo --out out
 
+serve: $(STAMP) ## Serve the fielding web app with the demo programme on http://127.0.0.1:8000
+	$(BIN)/pioneer serve --demo --port 8000
+
 test: $(STAMP) system lint ## Run the linters and the test suite
 	$(BIN)/pytest
 
@@ -51,4 +54,4 @@ bench: $(BENCH_STAMP) ## Run the benchmarks and print their ratios (see docs/per
 clean: ## Remove the virtual environment and outputs
 	rm -rf $(VENV) out workspace .pytest_cache .ruff_cache .hypothesis .coverage
 
-.PHONY: help venv demo test system lint format bench clean
+.PHONY: help venv demo serve test system lint format bench clean

@@ -648,6 +648,22 @@ def admissions_aggregate(
 
 
 @app.command()
+def serve(
+    port: Annotated[int, typer.Option(help="Port on 127.0.0.1.")] = 8000,
+    demo_programme: Annotated[
+        bool,
+        typer.Option("--demo", help="First create the demo programme and print demo logins."),
+    ] = False,
+) -> None:
+    """Serve the fielding web app on http://127.0.0.1:PORT (Ctrl-C stops it)."""
+    from pioneer import web
+
+    if demo_programme:
+        web.demo_setup()
+    web.serve(port)
+
+
+@app.command()
 def demo(
     out: Annotated[Path, typer.Option(help="Folder for the tables and figures.")] = Path("out"),
     workspace: WorkspaceOption = Path("workspace"),
