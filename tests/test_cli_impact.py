@@ -89,3 +89,19 @@ def test_admissions_aggregate_writes_counts_and_refuses_a_bad_extract(capsys, tm
     assert code == 2
     assert err.startswith("DataFileError:")
     assert not (tmp_path / "bad.parquet").exists()
+
+
+def test_admissions_generate_then_aggregate_round_trips(capsys, tmp_path):
+    extract = tmp_path / "extract.parquet"
+    code, _, err = run(capsys, "admissions", "generate", str(extract), "--rows", "5000")
+    assert code == 0, err
+    counts = tmp_path / "counts.parquet"
+    code, _, err = run(
+        capsys, "admissions", "aggregate", str(extract), "-o", str(counts),
+        "--period", "financial_year",
+    )  # fmt: skip
+    assert code == 0, err
+    from pioneer.impact import admissions
+
+    frame = admissions.read_counts(counts, admission_group="all", age_band="all")
+    assert frame["numerator"].sum() == 5000  # every generated admission is counted once

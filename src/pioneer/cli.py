@@ -647,6 +647,19 @@ def admissions_aggregate(
     )
 
 
+@admissions_app.command("generate")
+def admissions_generate(
+    output: Annotated[Path, typer.Argument(help="Extract to write (.csv or .parquet).")],
+    rows: Annotated[int, typer.Option(help="Number of admissions.")] = 1_000_000,
+    seed: Annotated[int, typer.Option(help="Seed of the generator.")] = 20130401,
+) -> None:
+    """Write a synthetic HES-like admissions extract (deterministic for a seed)."""
+    from pioneer.impact import admissions
+
+    path = admissions.generate_extract(output, rows, seed=seed, progress=True)
+    typer.echo(f"wrote {path} ({rows} synthetic admissions)")
+
+
 @app.command()
 def serve(
     port: Annotated[int, typer.Option(help="Port on 127.0.0.1.")] = 8000,
