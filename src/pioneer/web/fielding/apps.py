@@ -7,3 +7,7 @@ class FieldingConfig(AppConfig):
     name = "pioneer.web.fielding"
     label = "fielding"
     verbose_name = "Survey fielding"
+
+    def ready(self) -> None:
+        # The answer tables live in their own module; importing it registers them.
+        from pioneer.web.fielding import answers_store  # noqa: F401
