@@ -11,6 +11,10 @@ Environment variables (all optional):
 ``PIONEER_SECURE_COOKIES`` ``0`` to send session and CSRF cookies over plain http
                           (``pioneer.web.serve`` does this for loopback only)
 ``PIONEER_LOGIN_MAX_FAILURES`` / ``PIONEER_LOGIN_LOCK_SECONDS``  login throttling
+``PIONEER_SMTP_HOST`` / ``PIONEER_SMTP_PORT``  mail server (default ``localhost:25``); also
+                          ``PIONEER_SMTP_USER``, ``PIONEER_SMTP_PASSWORD``,
+                          ``PIONEER_SMTP_STARTTLS``
+``PIONEER_MAIL_FROM``     sender of invitations; ``PIONEER_BASE_URL`` the site's public address
 """
 
 from __future__ import annotations
@@ -142,9 +146,19 @@ if _flag("PIONEER_BEHIND_HTTPS_PROXY", False):
     SECURE_SSL_REDIRECT = True
     SECURE_HSTS_SECONDS = 31536000
 
+# Invitations and reminders go by SMTP (pioneer.web.fielding.mail); links in them start with
+# PIONEER_BASE_URL, the address respondents reach the site on.
 EMAIL_BACKEND = os.environ.get(
-    "PIONEER_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"
+    "PIONEER_EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend"
 )
+EMAIL_HOST = os.environ.get("PIONEER_SMTP_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("PIONEER_SMTP_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("PIONEER_SMTP_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("PIONEER_SMTP_PASSWORD", "")
+EMAIL_USE_TLS = _flag("PIONEER_SMTP_STARTTLS", False)
+EMAIL_TIMEOUT = 30
+DEFAULT_FROM_EMAIL = os.environ.get("PIONEER_MAIL_FROM", "Pioneer evaluation <survey@localhost>")
+PIONEER_BASE_URL = os.environ.get("PIONEER_BASE_URL", "http://127.0.0.1:8000")
 
 # Logs never carry personal data: the filter masks e-mail addresses and long tokens (such as
 # invitation links) in every message, and user names are never logged by our code.

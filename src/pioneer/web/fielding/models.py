@@ -165,3 +165,33 @@ class InvitationLink(models.Model):
 
     def __str__(self) -> str:
         return f"link {self.pk} of invitation {self.invitation_id}"
+
+
+class MessageTemplate(models.Model):
+    """An edited e-mail template (subject, plain text, HTML) for one kind of message.
+
+    Written in Django's template language; without a row for a kind, the packaged default
+    under ``templates/fielding/mail/`` is used (:mod:`pioneer.web.fielding.mail`).
+    """
+
+    class Kind(models.TextChoices):
+        INVITATION = "invitation", "Invitation"
+        REMINDER = "reminder", "Reminder"
+
+    kind = models.CharField(max_length=16, choices=Kind.choices, unique=True)
+    subject = models.CharField(max_length=200)
+    text_body = models.TextField(help_text="plain text; must contain {{ link }}")
+    html_body = models.TextField(blank=True, help_text="optional HTML alternative")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ("kind",)
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} e-mail"
+
+    def clean(self) -> None:
+        """The templates must compile and carry the links (the admin calls this)."""
+        from pioneer.web.fielding.mail import check_template
+
+        check_template(self.subject, self.text_body, self.html_body)
