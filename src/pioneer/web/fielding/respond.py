@@ -1,26 +1,53 @@
-"""The respondent's side: the link in the e-mail opens a start page; only a POST starts.
+"""The respondent's side: the link opens a start page, then the questionnaire, one page per
+section, check your answers, submit once, thank you.
 
-Mail scanners and link previews fetch links with GET, so GET shows a page and changes nothing.
-The POST records the start and puts the invitation in the respondent's session; from then on
-the questionnaire pages (next increment, built on ``pioneer.fielding.pages``) read it from
-the session, so the token need not appear in any further address.
+Mail scanners and link previews fetch links with GET, so GET of the link shows a page and
+changes nothing. Its POST records the start and puts the invitation in a renewed session;
+every later page reads the invitation from the session only, so no address carries an id
+another respondent could change, and the token appears in no further address.
+
+Pages come from ``pioneer.fielding.pages.questionnaire`` and posted pages are checked by
+``pioneer.fielding.answers.validate_page``: a page with a problem is shown again with an
+error summary and nothing of it is saved. The posted form data are read as posted (no
+Django form field trims them), so open text is stored exactly as typed; templates escape it
+whenever it is shown. Storage and the submit-once rule are in
+:mod:`pioneer.web.fielding.answers_store`.
 """
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied
-from django.shortcuts import redirect, render
-from django.views.decorators.http import require_http_methods
+import datetime as dt
+import functools
+from dataclasses import dataclass, field
 
-from pioneer.web.fielding import invitations
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods
+
+from pioneer.errors import InstrumentError
+from pioneer.fielding import answers as answers_lib
+from pioneer.fielding import pages as pages_lib
+from pioneer.web.fielding import answers_store, invitations
 from pioneer.web.fielding.models import Invitation
 
 #: Session key holding the pk of the invitation the respondent opened.
 SESSION_KEY = "pioneer_respondent_invitation"
+#: Session key the "saved" page reads after the respondent's session has ended.
+SAVED_KEY = "pioneer_respondent_saved_until"
+
+
+@functools.lru_cache(maxsize=16)
+def questionnaire_for(instrument_id: str) -> pages_lib.Questionnaire:
+    """The pages of a packaged instrument (packaged instruments do not change at run time)."""
+    from pioneer.survey import instrument
+
+    return pages_lib.questionnaire(instrument.load(instrument_id))
 
 
 def _refusal(request, invitation: Invitation | None):
-    """The page that explains why this link cannot start the questionnaire, if any."""
+    """The page that explains why this invitation cannot take answers, if any."""
     if invitation is None:
         return render(request, "fielding/respond/unknown.html", status=404)
     wave = invitation.contact.wave
@@ -51,26 +78,312 @@ def start(request, token: str):
         {
             "wave": wave,
             "title": wave.load_instrument().title,
-            "resuming": invitation.status == Invitation.Status.STARTED,
+            "resuming": invitation.status == Invitation.Status.STARTED
+            or answers_store.QuestionnaireResponse.objects.filter(invitation=invitation).exists(),
         },
     )
 
 
-def questionnaire(request):
-    """Placeholder for the questionnaire: proves the session opens this invitation only."""
+def _session_invitation(request) -> Invitation:
+    """The invitation this browser session opened through its link; 403 without one."""
     pk = request.session.get(SESSION_KEY)
     invitation = (
         Invitation.objects.select_related("contact__wave").filter(pk=pk).first() if pk else None
     )
     if invitation is None:
         raise PermissionDenied
+    return invitation
+
+
+def _page_url(code: str, *, from_check: bool = False, anchor: str = "") -> str:
+    url = reverse("fielding:respond_page", kwargs={"page": code})
+    if from_check:
+        url += "?from=check"
+    return url + (f"#{anchor}" if anchor else "")
+
+
+@require_GET
+def questionnaire(request):
+    """Send the respondent to where they were: their resume page, or the first page."""
+    invitation = _session_invitation(request)
     refusal = _refusal(request, invitation)
     if refusal is not None:
         return refusal
-    wave = invitation.contact.wave
-    instrument = wave.load_instrument()
+    q = questionnaire_for(invitation.contact.wave.instrument_id)
+    where = answers_store.resume_page(invitation.pk)
+    if where == answers_store.CHECK:
+        return redirect("fielding:respond_check")
+    codes = [p.code for p in q.pages]
+    return redirect(_page_url(where if where in codes else codes[0]))
+
+
+# --- one page of questions ----------------------------------------------------------------
+
+
+def field_id(name: str) -> str:
+    """The HTML id of a form field's first input (error summary links point at it)."""
+    return "q-" + name.replace(".", "-")
+
+
+@dataclass
+class _Option:
+    id: str
+    value: str
+    label: str
+    checked: bool
+    exclusive: bool = False
+
+
+@dataclass
+class _GridRow:
+    name: str
+    id: str
+    label: str
+    error: str | None
+    error_id: str
+    cells: list[_Option] = field(default_factory=list)
+
+
+@dataclass
+class _FieldView:
+    """What a template needs to draw one question."""
+
+    spec: pages_lib.Field
+    id: str
+    hint_id: str
+    error_id: str
+    error: str | None
+    options: list[_Option] = field(default_factory=list)
+    dont_know: _Option | None = None
+    rows: list[_GridRow] = field(default_factory=list)
+    text: str = ""
+
+    @property
+    def describedby(self) -> str:
+        ids = [self.hint_id] if self.spec.hint else []
+        return " ".join(ids + ([self.error_id] if self.error else []))
+
+
+def _options(base: str, field_spec, chosen: list[str]) -> tuple[list[_Option], _Option | None]:
+    options = [
+        _Option(base if i == 0 else f"{base}-{i + 1}", c.code, c.label, c.code in chosen)
+        for i, c in enumerate(field_spec.choices)
+    ]
+    dk = field_spec.dont_know
+    dont_know = (
+        _Option(f"{base}-dont-know", dk.code, dk.label, dk.code in chosen, exclusive=True)
+        if dk is not None
+        else None
+    )
+    return options, dont_know
+
+
+def _field_views(
+    page: pages_lib.Page, values: dict[str, list[str]], errors: dict[str, str]
+) -> list[_FieldView]:
+    views = []
+    for spec in page.fields:
+        base = field_id(spec.code)
+        view = _FieldView(
+            spec=spec,
+            id=base,
+            hint_id=f"{base}-hint",
+            error_id=f"{base}-error",
+            error=errors.get(spec.code),
+        )
+        if spec.widget == "grid":
+            for row in spec.rows:
+                row_id = field_id(row.name)
+                chosen = values.get(row.name, [])
+                grid_row = _GridRow(
+                    name=row.name,
+                    id=row_id,
+                    label=row.label,
+                    error=errors.get(row.name),
+                    error_id=f"{row_id}-error",
+                )
+                cells, dont_know = _options(row_id, spec, chosen)
+                grid_row.cells = cells + ([dont_know] if dont_know else [])
+                view.rows.append(grid_row)
+        elif spec.widget == "textarea":
+            view.text = next(iter(values.get(spec.code, [])), "")
+        else:
+            view.options, view.dont_know = _options(base, spec, values.get(spec.code, []))
+        views.append(view)
+    return views
+
+
+def _error_list(page: pages_lib.Page, errors: dict[str, str]) -> list[tuple[str, str]]:
+    """(anchor, message) in page order, for the error summary."""
+    names = [n for f in page.fields for n in f.names]
+    return [(field_id(n), errors[n]) for n in names if n in errors]
+
+
+def _writable(request):
+    """(invitation, questionnaire) of the session, or (None, refusal page)."""
+    invitation = _session_invitation(request)
+    refusal = _refusal(request, invitation)
+    if refusal is not None:
+        return None, refusal
+    return invitation, questionnaire_for(invitation.contact.wave.instrument_id)
+
+
+def _after_refused_write(request, invitation: Invitation):
+    """The explanation when a write found the invitation closed, completed or opted out."""
+    fresh = Invitation.objects.select_related("contact__wave").get(pk=invitation.pk)
+    return _refusal(request, fresh) or redirect("fielding:respond_questionnaire")
+
+
+@require_http_methods(["GET", "POST"])
+def page(request, page: str):
+    """One section of the questionnaire: shown with saved answers, checked and saved on POST."""
+    invitation, q = _writable(request)
+    if invitation is None:
+        return q  # the refusal page
+    try:
+        this = q.page(page)
+    except InstrumentError:
+        raise Http404("no such page") from None
+    from_check = request.GET.get("from") == "check"
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        posted = {name: request.POST.getlist(name) for name in request.POST}
+        checked = answers_lib.validate_page(this, posted)
+        if checked.ok:
+            saving = request.POST.get("action") == "save"
+            following = q.next(this.code)
+            if saving:
+                resume = this.code
+            elif from_check or following is None:
+                resume = answers_store.CHECK
+            else:
+                resume = following.code
+            try:
+                answers_store.save_page(invitation.pk, this, checked.answers, resume=resume)
+            except answers_store.NotWritableError:
+                return _after_refused_write(request, invitation)
+            if saving:
+                closes = invitation.contact.wave.closes
+                request.session.flush()  # a shared computer: the next person starts afresh
+                request.session[SAVED_KEY] = closes.isoformat()
+                return redirect("fielding:respond_saved")
+            if resume == answers_store.CHECK:
+                return redirect("fielding:respond_check")
+            return redirect(_page_url(resume))
+        values, errors = posted, checked.errors
+    else:
+        values = answers_lib.initial(this, answers_store.stored(invitation.pk))
+    previous = q.previous(this.code)
     return render(
         request,
-        "fielding/respond/questionnaire.html",
-        {"wave": wave, "title": instrument.title, "sections": instrument.sections},
+        "fielding/respond/page.html",
+        {
+            "wave": invitation.contact.wave,
+            "title": q.title,
+            "page": this,
+            "total": len(q.pages),
+            "fields": _field_views(this, values, errors),
+            "errors": _error_list(this, errors),
+            "action": _page_url(this.code, from_check=from_check),
+            "back": (
+                reverse("fielding:respond_check")
+                if from_check
+                else (_page_url(previous.code) if previous else None)
+            ),
+        },
+    )
+
+
+# --- check your answers, submit, thank you -------------------------------------------------
+
+
+@dataclass
+class _SummaryBlock:
+    """A run of check-your-answers rows: one grid question under its heading, or plain rows."""
+
+    heading: str | None
+    rows: list[dict] = field(default_factory=list)
+
+
+def _summary_blocks(q: pages_lib.Questionnaire, stored: dict[str, str]):
+    out = []
+    for summary_page in pages_lib.summary(q, stored):
+        blocks: list[_SummaryBlock] = []
+        for row in summary_page.rows:
+            heading = row.question if row.item is not None else None
+            if not blocks or blocks[-1].heading != heading:
+                blocks.append(_SummaryBlock(heading))
+            blocks[-1].rows.append(
+                {
+                    "key": row.item if row.item is not None else row.question,
+                    "answers": row.answers,
+                    "answered": row.answered,
+                    "change": _page_url(row.page, from_check=True, anchor=field_id(row.name)),
+                }
+            )
+        out.append({"title": summary_page.title, "blocks": blocks})
+    return out
+
+
+@require_http_methods(["GET", "POST"])
+def check(request):
+    """Check your answers (GET); submit them, once (POST)."""
+    invitation = _session_invitation(request)
+    if invitation.status == Invitation.Status.COMPLETED:
+        # a double click or a replayed submission: nothing more to do
+        return redirect("fielding:respond_done")
+    invitation, q = _writable(request)
+    if invitation is None:
+        return q
+    missing: dict[str, str] = {}
+    if request.method == "POST":
+        try:
+            outcome = answers_store.submit(invitation.pk, q)
+        except answers_store.NotWritableError:
+            return _after_refused_write(request, invitation)
+        if not outcome.missing:
+            return redirect("fielding:respond_done")
+        missing = outcome.missing
+    stored = answers_store.stored(invitation.pk)
+    page_of = {n: p.code for p in q.pages for f in p.fields for n in f.names}
+    return render(
+        request,
+        "fielding/respond/check.html",
+        {
+            "wave": invitation.contact.wave,
+            "title": q.title,
+            "pages": _summary_blocks(q, stored),
+            "errors": [
+                (_page_url(page_of[n], from_check=True, anchor=field_id(n)), message)
+                for n, message in missing.items()
+            ],
+        },
+        status=400 if missing else 200,
+    )
+
+
+@require_GET
+def done(request):
+    """Thank you, once the questionnaire is submitted."""
+    invitation = _session_invitation(request)
+    if invitation.status != Invitation.Status.COMPLETED:
+        return redirect("fielding:respond_questionnaire")
+    return render(
+        request,
+        "fielding/respond/done.html",
+        {
+            "wave": invitation.contact.wave,
+            "title": questionnaire_for(invitation.contact.wave.instrument_id).title,
+        },
+    )
+
+
+@require_GET
+def saved(request):
+    """Answers saved for later: how to come back. The respondent's session has ended."""
+    closes = request.session.get(SAVED_KEY)
+    return render(
+        request,
+        "fielding/respond/saved.html",
+        {"closes": dt.date.fromisoformat(closes) if closes else None},
     )

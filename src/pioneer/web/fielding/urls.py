@@ -21,4 +21,8 @@ urlpatterns = [
     # The respondent's side: no sign-in; the token in the link, then the session.
     path("s/<str:token>/", respond.start, name="respond_start"),
     path("respond/", respond.questionnaire, name="respond_questionnaire"),
+    path("respond/check/", respond.check, name="respond_check"),
+    path("respond/done/", respond.done, name="respond_done"),
+    path("respond/saved/", respond.saved, name="respond_saved"),
+    path("respond/page/<slug:page>/", respond.page, name="respond_page"),
 ]
