@@ -18,17 +18,22 @@ from web_smtp import smtp_server
 from pioneer.errors import DataFileError
 from pioneer.fielding import tokens
 from pioneer.survey import instrument
+from pioneer.web.admin import PioneerAdminSite
 from pioneer.web.fielding import mail, mail_urls
 from pioneer.web.fielding import urls as fielding_urls
 from pioneer.web.fielding.contacts import import_contacts
+from pioneer.web.fielding.mail_admin import MessageTemplateAdmin
 from pioneer.web.fielding.models import Invitation, InvitationLink, MessageTemplate
 from pioneer.web.fielding.respond import SESSION_KEY
 
+_admin_site = PioneerAdminSite(name="admin")
+_admin_site.register(MessageTemplate, MessageTemplateAdmin)
 # The real URLs, with the opt-out page in the fielding namespace (as fielding/urls.py will).
 urlpatterns = [
     path("", include("pioneer.web.programme.urls")),
     path("", include((fielding_urls.urlpatterns + mail_urls.urlpatterns, "fielding"))),
     path("accounts/", include("pioneer.web.accounts.urls")),
+    path("admin/", _admin_site.urls),
 ]
 pytestmark = pytest.mark.urls(__name__)
 
@@ -144,6 +149,24 @@ def test_an_edited_template_is_used(smtp, listed):
     assert message["Subject"] == "Please help the Barnsley evaluation, Ann Able"
     assert _text(message).startswith("Hello Ann Able: http://testserver/s/")
     assert not message.is_multipart()  # no HTML template: plain text only
+
+
+def test_templates_are_edited_in_the_admin(client, smtp, listed, users):
+    add = "/admin/fielding/messagetemplate/add/"
+    client.force_login(users["site_lead"])
+    assert client.get(add).status_code == 403
+    client.force_login(users["programme_admin"])
+    page = client.get(add + "?kind=reminder").content.decode()
+    assert "Reminder: {{ title }}" in page  # starts from the packaged default
+    form = {"kind": "invitation", "subject": "Help {{ site }}", "text_body": "{{ link }}"}
+    refused = client.post(add, form | {"html_body": ""})
+    assert refused.status_code == 200
+    assert "The message must contain {{ opt_out_link }}." in refused.content.decode()
+    assert not MessageTemplate.objects.exists()
+    form["text_body"] = "{{ link }}\nOpt out: {{ opt_out_link }}"
+    assert client.post(add, form | {"html_body": ""}).status_code == 302
+    mail.send_invitations(2019, now=NOW)
+    assert smtp.to("ann@example.org")[0]["Subject"] == "Help Barnsley"
 
 
 def test_a_template_without_the_links_is_refused():
