@@ -214,7 +214,14 @@ class SafeArchive:
                             fix="this looks like a zip bomb; Pioneer will not open it",
                         )
                     chunks.append(chunk)
-        except (zipfile.BadZipFile, OSError, EOFError, RuntimeError) as exc:
+        except zipfile.BadZipFile as exc:
+            raise DataFileError(
+                where(self.path, name),
+                f"the member's data does not match its header ({exc})",
+                fix="the archive is damaged or tampered with (a header may understate the "
+                "size); export the project again",
+            ) from None
+        except (OSError, EOFError, RuntimeError) as exc:
             raise DataFileError(
                 where(self.path, name),
                 f"the member cannot be decompressed ({exc})",

@@ -97,9 +97,10 @@ class SourceText:
             return readings[0] if readings else None
         hits = _find_all(self.text, wanted)
         if not hits:
-            # Some programs give a selection a label rather than its text: keep the stated
-            # position when it reads inside the text.
-            if readings:
+            # Some programs give a selection a label rather than its text. A name as long
+            # as the selection reads as a quote that has gone missing; any other name as a
+            # label, and the stated position stands.
+            if readings and all(a.end - a.start != len(wanted) for a in readings):
                 return Anchor(readings[0].start, readings[0].end, "stated position")
             return None
         near = readings[0].start if readings else start

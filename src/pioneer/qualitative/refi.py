@@ -483,6 +483,12 @@ def project_xml(project: Project) -> tuple[bytes, dict[str, str]]:
             "codes": list(frame.ids),
         },
         "ids": ids,
+        "order": {
+            "documents": [d.id for d in project.documents],
+            "segments": [s.id for s in project.segments],
+            "memos": [m.id for m in project.memos],
+            "cases": [] if derived else [c.id for c in cases],
+        },
         "memo_about": {m.id: list(m.about) for m in project.memos if m.about},
         "times": times,
         "derived_cases": sorted(case_guid.values()) if derived else [],
@@ -896,7 +902,6 @@ def _import(archive: SafeArchive, path: Path) -> Project:
     raw_times = record.get("times", {}) if isinstance(record.get("times"), dict) else {}
     times = {_norm_guid(k): v for k, v in raw_times.items() if isinstance(v, str)}
     derived = {_norm_guid(g) for g in record.get("derived_cases", []) if isinstance(g, str)}
-    known_docs = set(ids.known)
 
     qde_time = datetime(*archive.info(member).date_time).isoformat()
     fallback_time = root.get("creationDateTime") or qde_time
@@ -993,10 +998,7 @@ def _import(archive: SafeArchive, path: Path) -> Project:
         fields = _document_fields(
             src, values_of(src), case_values_for_doc.get(_norm_guid(guid)), reader
         )
-        pioneer_doc = _norm_guid(guid) in known_docs
         fields.setdefault("kind", "interview")
-        if not pioneer_doc and "source" not in fields:
-            fields["source"] = f"{path.name}:{source_member}"
         try:
             doc = Document(
                 id=doc_id,
@@ -1087,10 +1089,17 @@ def _import(archive: SafeArchive, path: Path) -> Project:
         except DataFileError as exc:
             raise _wrap_model_error(exc, reader, note) from None
 
-    # Keep Pioneer's own order (the record lists ids in project order).
-    position = {v: i for i, v in enumerate(ids.known.values())}
-    for items in (documents, segments, memos, cases):
-        items.sort(key=lambda x: position.get(x.id, len(position)))
+    # Keep Pioneer's own order (the record lists the ids of each kind in project order).
+    order = record.get("order", {}) if isinstance(record.get("order"), dict) else {}
+    for kind, items in (
+        ("documents", documents),
+        ("segments", segments),
+        ("memos", memos),
+        ("cases", cases),
+    ):
+        listed = order.get(kind) if isinstance(order.get(kind), list) else []
+        position = {v: i for i, v in enumerate(listed)}
+        items.sort(key=lambda x, position=position: position.get(x.id, len(position)))
 
     meta = record.get("project", {}) if isinstance(record.get("project"), dict) else {}
     project_id = meta.get("id") if isinstance(meta.get("id"), str) else None
