@@ -79,7 +79,7 @@ class _Form(HTMLParser):
         self.ids: list[str] = []
         self.fieldsets = self.legends = 0
         self.summary_links: list[str] = []
-        self._in_summary = False
+        self._summary_depth = 0  # > 0 inside the error summary's <div>
         self.feed(html)
 
     def handle_starttag(self, tag, attrs):
@@ -93,10 +93,16 @@ class _Form(HTMLParser):
             self.label_for.append(a.get("for"))
         self.fieldsets += tag == "fieldset"
         self.legends += tag == "legend"
-        if tag == "div" and "govuk-error-summary" in (a.get("class") or "").split():
-            self._in_summary = True
-        if tag == "a" and self._in_summary:
+        if tag == "div" and (
+            self._summary_depth or "govuk-error-summary" in (a.get("class") or "").split()
+        ):
+            self._summary_depth += 1
+        if tag == "a" and self._summary_depth:
             self.summary_links.append(a["href"])
+
+    def handle_endtag(self, tag):
+        if tag == "div" and self._summary_depth:
+            self._summary_depth -= 1
 
 
 @pytest.mark.parametrize("page", Q.pages, ids=[p.code for p in Q.pages])
@@ -438,3 +444,36 @@ def test_a_session_reaches_only_its_own_invitations_answers(client, links, name,
     after = _snapshot()
     ann_before = [r for r in before[0] if r[1] == a.pk]
     assert [r for r in after[0] if r[1] == a.pk] == ann_before
+
+
+def test_a_stale_view_of_the_invitation_cannot_write(client, links):
+    """The store re-reads the invitation under its lock: what the view saw does not count."""
+    from pioneer.web.fielding import answers_store
+
+    invitation, token = links["A"]
+    _start(client, token)
+    page = Q.page("about_you")
+    answers_store.save_page(invitation.pk, page, {"role": "director"}, resume="initiatives")
+    assert answers_store.submit(invitation.pk, Q).created
+    before = _snapshot()
+    with pytest.raises(answers_store.NotWritableError, match="completed"):
+        answers_store.save_page(invitation.pk, page, {"role": "other"}, resume="initiatives")
+    assert answers_store.submit(invitation.pk, Q) == answers_store.Submitted(False, {})
+    assert _snapshot() == before
+
+
+def test_a_required_question_left_unanswered_stops_the_submission(client, links, monkeypatch):
+    from pioneer.web.fielding import respond
+
+    strict = pages.questionnaire(instrument.load("ki2018"), required=("role",))
+    monkeypatch.setattr(respond, "questionnaire_for", lambda _id: strict)
+    invitation, token = links["A"]
+    _start(client, token)
+    response = client.post(CHECK)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert escape(f"Choose an answer for ‘{strict.page('about_you').field('role').short}’") in html
+    assert _Form(html).summary_links == [f"{_page('about_you')}?from=check#q-role"]
+    invitation.refresh_from_db()
+    assert invitation.status == "started"
+    assert not QuestionnaireResponse.objects.filter(submitted_at__isnull=False).exists()

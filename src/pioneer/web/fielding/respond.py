@@ -332,9 +332,10 @@ def check(request):
     if invitation.status == Invitation.Status.COMPLETED:
         # a double click or a replayed submission: nothing more to do
         return redirect("fielding:respond_done")
-    invitation, q = _writable(request)
-    if invitation is None:
-        return q
+    refusal = _refusal(request, invitation)
+    if refusal is not None:
+        return refusal
+    q = questionnaire_for(invitation.contact.wave.instrument_id)
     missing: dict[str, str] = {}
     if request.method == "POST":
         try:
@@ -358,7 +359,6 @@ def check(request):
                 for n, message in missing.items()
             ],
         },
-        status=400 if missing else 200,
     )
 
 
