@@ -4,7 +4,9 @@ tests/oracle/qualitative/)."""
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from pioneer.errors import AnalysisError
@@ -125,3 +127,19 @@ def test_alpha_published_binary_example():
     # Cohen's kappa on the same ratings: p_o = 0.6, p_e = 0.2*0.4 + 0.8*0.6 = 0.56,
     # kappa = 0.04 / 0.44 = 1/11.
     assert cohen_kappa(a, b) == pytest.approx(1 / 11)
+
+
+ORACLE = Path(__file__).parent / "oracle" / "qualitative"
+
+
+@pytest.mark.oracle
+def test_against_r_vcd_kappa_and_r_alpha():
+    ratings = pd.read_csv(ORACLE / "agreement_ratings.csv")
+    expected = pd.read_csv(ORACLE / "agreement_expected.csv").set_index("set")
+    assert len(expected) == 9
+    for name, d in ratings.groupby("set"):
+        row = expected.loc[name]
+        assert cohen_kappa(list(d["a"]), list(d["b"])) == pytest.approx(row["kappa"], rel=1e-12)
+        assert krippendorff_alpha_nominal(list(d["a"]), list(d["b"])) == pytest.approx(
+            row["alpha"], rel=1e-12
+        )
