@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import os
 import re
 from zoneinfo import ZoneInfo
 
@@ -178,3 +179,70 @@ def test_the_command_is_cron_friendly(smtp, sites):
     assert out.getvalue().splitlines()[0] == "2030 wave, reminders: 0 sent of 0 due"
     assert "skipped, too soon: 2" in out.getvalue()
     assert len(smtp.messages) == 2
+
+
+def test_a_reminder_sent_meanwhile_by_another_run_is_not_repeated(smtp, invited, monkeypatch):
+    """The list of the due is re-checked, row by row under a lock, just before sending."""
+    at = INVITED + WEEK
+    checked = mail._checked
+
+    def another_run_first(templates):
+        # Between this run's listing and its sending, another run reminds Ann.
+        Invitation.objects.filter(pk=invited["ann"].pk).update(
+            status="reminded", reminders_sent=1, last_reminded_at=at
+        )
+        return checked(templates)
+
+    monkeypatch.setattr(mail, "_checked", another_run_first)
+    summary = _remind(at)
+    assert (summary.due, summary.sent, dict(summary.skipped)["changed meanwhile"]) == (2, 1, 1)
+    assert _recipients(smtp) == ["bea"]
+    assert Invitation.objects.get(pk=invited["ann"].pk).reminders_sent == 1
+
+
+@pytest.mark.skipif(
+    os.environ.get("PIONEER_TEST_POSTGRES") != "1",
+    reason="threads need a real server: the in-memory SQLite test database reports "
+    "'table is locked' instead of waiting (a file database waits, busy timeout 20 s)",
+)
+@pytest.mark.django_db(transaction=True)
+def test_two_runs_at_once_send_each_reminder_once(settings, sites):
+    """Two cron runs overlapping: the rule is re-checked under the invitation's lock."""
+    import threading
+
+    from django.db import connection
+
+    with smtp_server(settings) as box:
+        wave = SurveyWave.objects.create(
+            year=2019,
+            instrument_id="ki2018",
+            opens=dt.date(2019, 9, 2),
+            closes=dt.date(2019, 11, 29),
+        )
+        _contacts(wave, ("ann", "bea", "cy"))
+        mail.send_invitations(2019, now=INVITED)
+        box.clear()
+        box.delay = 0.05
+        results, errors = [], []
+
+        def run():
+            try:
+                results.append(_remind(INVITED + WEEK))
+            except Exception as error:  # reported below, not swallowed
+                errors.append(error)
+            finally:
+                connection.close()
+
+        threads = [threading.Thread(target=run) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+    assert errors == []
+    assert sorted(s.sent for s in results) in ([0, 3], [1, 2])  # each person once in all
+    assert sorted(rcpt for rcpt, _ in box.messages) == [
+        ("ann@example.org",),
+        ("bea@example.org",),
+        ("cy@example.org",),
+    ]
+    assert set(Invitation.objects.values_list("reminders_sent", flat=True)) == {1}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import email
 import email.policy
 import socket
@@ -17,6 +18,7 @@ class Mailbox:
 
     messages: list = field(default_factory=list)
     refuse: set = field(default_factory=set)
+    delay: float = 0.0  # seconds to wait before accepting a message (to widen races)
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if address.lower() in self.refuse:
@@ -25,6 +27,8 @@ class Mailbox:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
+        if self.delay:
+            await asyncio.sleep(self.delay)
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)
         self.messages.append((tuple(envelope.rcpt_tos), message))
         return "250 Message accepted for delivery"
