@@ -366,6 +366,8 @@ def test_a_grid_row_with_two_answers_is_refused_and_nothing_of_the_page_saved(cl
     html = response.content.decode()
     assert "Choose either ‘Do not know’ or an answer for ‘" in html
     assert _Form(html).summary_links == ["#q-progress-joined_up"]
+    assert 'class="govuk-form-group govuk-form-group--error"' in html
+    assert 'aria-describedby="q-progress-joined_up-error"' in html
     assert _rows(invitation) == {}
 
 

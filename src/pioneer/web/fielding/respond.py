@@ -159,6 +159,11 @@ class _FieldView:
     text: str = ""
 
     @property
+    def invalid(self) -> bool:
+        """The question, or one of its grid rows, has a problem."""
+        return self.error is not None or any(r.error for r in self.rows)
+
+    @property
     def describedby(self) -> str:
         ids = [self.hint_id] if self.spec.hint else []
         return " ".join(ids + ([self.error_id] if self.error else []))
