@@ -178,7 +178,8 @@ def _validate(tree: etree._ElementTree, schema_name: str, file: str) -> None:
     more = f" ({len(errors) - 1} more problems)" if len(errors) > 1 else ""
     raise DataFileError(
         file,
-        f"the XML does not follow the REFI-QDA schema {schema_name}: {first.message}{more}",
+        f"the XML does not follow the REFI-QDA schema {schema_name}: "
+        f"{first.message.rstrip('.')}{more}",
         row=first.line,
         fix="export the file again from the QDA program, choosing the REFI-QDA 1.0 format",
     )
