@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pioneer.errors import AnalysisError
 from pioneer.qualitative.agreement import (
@@ -143,3 +145,18 @@ def test_against_r_vcd_kappa_and_r_alpha():
         assert krippendorff_alpha_nominal(list(d["a"]), list(d["b"])) == pytest.approx(
             row["alpha"], rel=1e-12
         )
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 3), st.integers(0, 3)), min_size=2, max_size=40))
+def test_agreement_properties(pairs):
+    a = [p[0] for p in pairs]
+    b = [p[1] for p in pairs]
+    kappa, alpha = cohen_kappa(a, b), krippendorff_alpha_nominal(a, b)
+    # both are symmetric in the coders and at most 1
+    assert cohen_kappa(b, a) == pytest.approx(kappa, nan_ok=True)
+    assert krippendorff_alpha_nominal(b, a) == pytest.approx(alpha, nan_ok=True)
+    assert math.isnan(alpha) or alpha <= 1 + 1e-12
+    if len(set(a)) > 1:
+        assert cohen_kappa(a, a) == pytest.approx(1.0)
+        assert krippendorff_alpha_nominal(a, a) == pytest.approx(1.0)

@@ -7,7 +7,7 @@ import pytest
 from pioneer.errors import AnalysisError, DataFileError
 from pioneer.qualitative.coding import code_passage, codings_frame, make_segment, reanchor, recode
 from pioneer.qualitative.frame import default_frame, frame_from_text, frame_to_yaml, load_frame
-from pioneer.qualitative.model import Code, CodingFrame, Document, Project, Segment
+from pioneer.qualitative.model import Case, Code, CodingFrame, Document, Project, Segment
 from pioneer.qualitative.transcripts import import_directory, import_file, normalise_text
 
 T = "2014-06-01T10:00:00+00:00"
@@ -151,3 +151,28 @@ def test_coding_checks_offsets_quotes_and_codes():
     p = Project("p", "P", f, (doc,), (s,))
     table = codings_frame(p, "A")
     assert list(table["code_id"]) == ["A"]
+
+
+def test_project_rejects_duplicates_and_unknown_references():
+    f = small_frame()
+    doc = Document("d1", "s1", "interview", "T", "one two")
+    seg = Segment("s1", "d1", 0, 3, "one", ("A",), "c1", T)
+    with pytest.raises(DataFileError, match="document id is used twice"):
+        Project("p", "P", f, (doc, doc))
+    with pytest.raises(DataFileError, match="segment id is used twice"):
+        Project("p", "P", f, (doc,), (seg, seg))
+    with pytest.raises(DataFileError, match="not in the project"):
+        Project("p", "P", f, (), (seg,))
+    with pytest.raises(DataFileError, match="ends beyond the text"):
+        Project("p", "P", f, (doc,), (Segment("s2", "d1", 4, 9, "two!!", ("A",), "c1", T),))
+    with pytest.raises(DataFileError, match="at least one code"):
+        Segment("s3", "d1", 0, 3, "one", (), "c1", T)
+    with pytest.raises(DataFileError, match="ISO 8601"):
+        Segment("s3", "d1", 0, 3, "one", ("A",), "c1", "yesterday")
+    with pytest.raises(DataFileError, match="not a valid identifier"):
+        Document("bad id", "s1", "interview", "T", "x")
+    p = Project(
+        "p", "P", f, (doc,), (seg,), cases=(Case("site-s1", "s1", {"site": "s1"}, ("d1",)),)
+    )
+    assert p.cases[0].variable("site") == "s1"
+    assert p == Project("p", "P", f, (doc,), (seg,), cases=p.cases)

@@ -21,7 +21,6 @@ alpha are undefined there and reported as blank, with the counts still shown.
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Hashable, Sequence
 
 import numpy as np
@@ -35,17 +34,28 @@ from pioneer.results import Layout, TableResult
 def cohen_kappa(a: Sequence[Hashable], b: Sequence[Hashable]) -> float:
     """Cohen's (1960) unweighted kappa for two coders' nominal ratings of the same units;
     ``nan`` when expected agreement is 1 (no variation)."""
-    if len(a) != len(b):
-        raise AnalysisError(f"the two coders rated {len(a)} and {len(b)} units; need the same")
-    n = len(a)
-    if n == 0:
-        raise AnalysisError("no units to compare")
-    p_o = sum(x == y for x, y in zip(a, b, strict=True)) / n
-    ca, cb = Counter(a), Counter(b)
-    p_e = sum(ca[k] * cb[k] for k in set(ca) | set(cb)) / (n * n)
+    x, y, n = _pair(a, b)
+    p_o = float(np.count_nonzero(x == y)) / n
+    values, codes = np.unique(np.concatenate([x, y]), return_inverse=True)
+    ca = np.bincount(codes[:n], minlength=len(values)).astype(float)
+    cb = np.bincount(codes[n:], minlength=len(values)).astype(float)
+    p_e = float(ca @ cb) / (n * n)
     if p_e == 1:
         return float("nan")
     return (p_o - p_e) / (1 - p_e)
+
+
+def _pair(a: Sequence[Hashable], b: Sequence[Hashable]) -> tuple[np.ndarray, np.ndarray, int]:
+    if len(a) != len(b):
+        raise AnalysisError(f"the two coders rated {len(a)} and {len(b)} units; need the same")
+    if len(a) == 0:
+        raise AnalysisError("no units to compare")
+    x, y = np.asarray(a), np.asarray(b)
+    if x.dtype != y.dtype:
+        x, y = x.astype(object), y.astype(object)
+    if x.dtype == object:  # mixed or non-numeric values: compare as text
+        x, y = x.astype(str), y.astype(str)
+    return x, y, len(x)
 
 
 def krippendorff_alpha_nominal(a: Sequence[Hashable], b: Sequence[Hashable]) -> float:
@@ -56,15 +66,12 @@ def krippendorff_alpha_nominal(a: Sequence[Hashable], b: Sequence[Hashable]) -> 
     D_o = Σ_{c≠k} o_ck / n and D_e = Σ_{c≠k} n_c n_k / (n (n − 1)).
     ``nan`` when every value is the same (D_e = 0).
     """
-    if len(a) != len(b):
-        raise AnalysisError(f"the two coders rated {len(a)} and {len(b)} units; need the same")
-    if len(a) == 0:
-        raise AnalysisError("no units to compare")
-    n = 2 * len(a)
-    disagreements = 2 * sum(x != y for x, y in zip(a, b, strict=True))  # Σ_{c≠k} o_ck
-    margins = Counter(a) + Counter(b)
-    total = sum(margins.values())
-    expected = sum(v * (total - v) for v in margins.values())  # Σ_{c≠k} n_c n_k
+    x, y, units = _pair(a, b)
+    n = 2 * units
+    disagreements = 2 * float(np.count_nonzero(x != y))  # sum over c != k of o_ck
+    _, margins = np.unique(np.concatenate([x, y]), return_counts=True)
+    margins = margins.astype(float)
+    expected = float(n * n - margins @ margins)  # sum over c != k of n_c n_k
     if expected == 0:
         return float("nan")
     d_o = disagreements / n
@@ -185,7 +192,7 @@ def agreement_table(
             project, coder_a, coder_b, code_id, documents=docs, include_children=include_children
         )
         kappa = cohen_kappa(list(r["a"]), list(r["b"]))
-        alpha = krippendorff_alpha_nominal(ca.tolist(), cb.tolist())
+        alpha = krippendorff_alpha_nominal(ca, cb)
         rows.append(
             {
                 "code_id": code_id,
