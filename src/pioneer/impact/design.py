@@ -481,6 +481,12 @@ def _p(value: float) -> str:
     return "< 0.001" if value < 0.001 else f"{value:.3f}"
 
 
+def _p_is(value: float) -> str:
+    """``p = 0.047`` or ``p < 0.001``, for running text."""
+    shown = _p(value)
+    return f"p {shown}" if shown.startswith("<") else f"p = {shown}"
+
+
 def _outcome_labels(outcome: str) -> tuple[str, str]:
     """The catalogue title and unit of an indicator; the id itself otherwise."""
     from pioneer.indicators import catalogue
@@ -689,7 +695,7 @@ def report_markdown(report: DesignReport, figures: Mapping[str, str] | None = No
             f"non-significant difference to 2015/16 (p = {KEEBLE_PUBLISHED_2015_P}). Here, for "
             f"{report.outcome_title.lower()}, Pioneer districts changed by {treated_pct:.2f}% "
             f"and non-Pioneer districts by {control_pct:.2f}% (difference "
-            f"{diff['estimate']:.2f} points, Welch p = {_p(diff['p_value'])}; the group "
+            f"{diff['estimate']:.2f} points, Welch {_p_is(diff['p_value'])}; the group "
             f"rates above give {pooled['treated']:.2f}% against {pooled['comparison']:.2f}%): "
             + (
                 "the same direction as the published difference"
