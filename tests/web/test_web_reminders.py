@@ -181,6 +181,33 @@ def test_the_command_is_cron_friendly(smtp, sites):
     assert len(smtp.messages) == 2
 
 
+def test_a_refused_reminder_is_undone_and_recorded_as_a_bounce(smtp, invited):
+    smtp.refuse.add("ann@example.org")
+    summary = _remind(INVITED + WEEK)
+    assert (summary.sent, summary.refused) == (1, 1)
+    ann = Invitation.objects.get(pk=invited["ann"].pk)
+    assert (ann.status, ann.reminders_sent, ann.last_reminded_at) == ("bounced", 0, None)
+    assert ann.links.count() == 1  # the refused message's link is gone
+    assert _recipients(smtp) == ["bea"]
+    assert _remind(INVITED + 3 * WEEK).sent == 1  # Bea only, from now on
+
+
+def test_a_mail_server_failure_stops_the_run_and_undoes_that_message(smtp, invited):
+    smtp.fail.add("bea@example.org")
+    summary = _remind(INVITED + WEEK)
+    assert (summary.ok, summary.sent, summary.unsent) == (False, 1, 1)
+    assert summary.error == "mail server error SMTPDataError (451)"
+    assert "stopped early: mail server error SMTPDataError (451); 1 left" in str(summary)
+    bea = Invitation.objects.get(pk=invited["bea"].pk)
+    assert (bea.status, bea.reminders_sent, bea.last_reminded_at) == ("started", 0, None)
+    assert bea.links.count() == 1
+    smtp.fail.clear()
+    assert _recipients(smtp) == ["ann"]
+    retry = _remind(INVITED + WEEK + dt.timedelta(hours=1))  # the next cron run
+    assert (retry.sent, retry.ok) == (1, True)
+    assert _recipients(smtp) == ["ann", "bea"]
+
+
 def test_a_reminder_sent_meanwhile_by_another_run_is_not_repeated(smtp, invited, monkeypatch):
     """The list of the due is re-checked, row by row under a lock, just before sending."""
     at = INVITED + WEEK

@@ -18,6 +18,7 @@ class Mailbox:
 
     messages: list = field(default_factory=list)
     refuse: set = field(default_factory=set)
+    fail: set = field(default_factory=set)  # messages to these get 451 at DATA
     delay: float = 0.0  # seconds to wait before accepting a message (to widen races)
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
@@ -27,6 +28,8 @@ class Mailbox:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
+        if self.fail & {a.lower() for a in envelope.rcpt_tos}:
+            return "451 4.3.0 try again later"
         if self.delay:
             await asyncio.sleep(self.delay)
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)

@@ -18,6 +18,7 @@ import datetime as dt
 import logging
 import smtplib
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -31,6 +32,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from pioneer.errors import DataFileError, PioneerError
+from pioneer.fielding import tokens
 from pioneer.fielding.reminders import DUE, InvitationState, ReminderRule, decide, progress_status
 from pioneer.web.fielding import invitations
 from pioneer.web.fielding.contacts import Source, _read_removals, normalise_email
@@ -300,7 +302,7 @@ def state(invitation: Invitation) -> InvitationState:
 
 
 class _RefusedError(Exception):
-    """The mail server refused the recipient: roll the link back, record the bounce."""
+    """The mail server refused the recipient."""
 
 
 def _send(message: EmailMultiAlternatives) -> None:
@@ -311,56 +313,77 @@ def _send(message: EmailMultiAlternatives) -> None:
 
 
 def _failure(error: BaseException) -> str:
-    # The exception's text may quote an address; its type and SMTP code are enough.
+    # The exception's text may quote an address; its type and code are enough.
     code = getattr(error, "smtp_code", None) or getattr(error, "errno", None)
     return f"mail server error {type(error).__name__}" + (f" ({code})" if code else "")
+
+
+@dataclass(frozen=True)
+class _Claim:
+    """A message recorded as sent before it goes: ``undo`` if it fails, ``refused`` if the
+    server refuses the address (undo, and record the bounce)."""
+
+    invitation: Invitation
+    token: str
+    reminder: int | None
+    undo: Callable[[], None]
+    refused: Callable[[], None]
 
 
 def _run(
     wave: SurveyWave,
     kind: str,
     due: list[int],
-    recheck,
-    record,
+    claim: Callable[[int], _Claim | None],
     *,
-    summary: dict,
+    considered: int,
+    skipped: Counter[str],
 ) -> Summary:
-    """Send ``kind`` to each invitation pk in ``due`` (``None`` pk: see ``record``)."""
+    """Claim, then send, each message of ``due`` (contact pks or invitation pks).
+
+    Each claim re-checks the rule under the row's lock and records the message in its own
+    short transaction; the e-mail goes after the commit, so no database lock is held while
+    talking to the mail server, and an overlapping run finds the message already recorded.
+    A failed send is undone. (A crash between the commit and the send loses that one
+    message rather than sending it twice.)
+    """
     templates = _checked(message_templates(kind))
-    sent = refused = 0
+    sent = refused = unsent = 0
     error = None
     connection = get_connection()
     try:
         connection.open()
-        for position, key in enumerate(due):
-            try:
-                with transaction.atomic():
-                    invitation = recheck(key)
-                    if invitation is None:
-                        summary["skipped"]["changed meanwhile"] += 1
-                        continue
-                    token = invitations.new_link(invitation)
-                    reminder = invitation.reminders_sent + 1 if kind == "reminder" else None
-                    _send(
-                        build_message(
-                            invitation, token, templates, reminder=reminder, connection=connection
-                        )
-                    )
-                    record(invitation)
-                    sent += 1
-            except _RefusedError:
-                refused += 1
-                _bounce_after_refusal(key, kind, wave)
-            except (smtplib.SMTPException, OSError) as failure:
-                error = _failure(failure)
-                summary["unsent"] = len(due) - position
-                break
     except (smtplib.SMTPException, OSError) as failure:
-        error = _failure(failure)
-        summary["unsent"] = len(due)
-    finally:
-        with contextlib.suppress(smtplib.SMTPException, OSError):
-            connection.close()
+        error, unsent = _failure(failure), len(due)
+    for position, key in enumerate(due if error is None else ()):
+        with transaction.atomic():
+            claimed = claim(key)
+        if claimed is None:
+            skipped["changed meanwhile"] += 1
+            continue
+        try:
+            message = build_message(
+                claimed.invitation,
+                claimed.token,
+                templates,
+                reminder=claimed.reminder,
+                connection=connection,
+            )
+            _send(message)
+        except _RefusedError:
+            claimed.refused()
+            refused += 1
+        except (smtplib.SMTPException, OSError) as failure:
+            claimed.undo()
+            error, unsent = _failure(failure), len(due) - position
+            break
+        except BaseException:
+            claimed.undo()
+            raise
+        else:
+            sent += 1
+    with contextlib.suppress(smtplib.SMTPException, OSError):
+        connection.close()
     log.info(
         "%s wave: %d %s e-mails sent, %d refused%s",
         wave.year,
@@ -373,25 +396,14 @@ def _run(
         wave=wave.year,
         kind=kind,
         dry_run=False,
-        considered=summary["considered"],
+        considered=considered,
         due=len(due),
         sent=sent,
         refused=refused,
-        unsent=summary.get("unsent", 0),
-        skipped=tuple(sorted(summary["skipped"].items())),
+        unsent=unsent,
+        skipped=tuple(sorted(skipped.items())),
         error=error,
     )
-
-
-def _bounce_after_refusal(key, kind: str, wave: SurveyWave) -> None:
-    if kind == "invitation":
-        # Nothing was kept for a refused invitation; record it so it is not retried.
-        contact = Contact.objects.get(pk=key)
-        with transaction.atomic():
-            invitation = Invitation.objects.create(contact=contact, invited_at=None)
-            mark_bounced(invitation)
-    else:
-        mark_bounced(Invitation.objects.get(pk=key))
 
 
 def send_invitations(
@@ -400,8 +412,9 @@ def send_invitations(
     """E-mail the invitation to every contact of the wave who has none yet.
 
     Only while the wave is open (status open, ``opens <= today <= closes``, London time).
-    Each contact's invitation, link and message are one transaction, so a failed send leaves
-    the contact uninvited for the next run. Returns counts; sends nothing on ``dry_run``.
+    A failed send leaves the contact uninvited for the next run; an address the server
+    refuses gets a *bounced* invitation and is not tried again. Returns counts; sends
+    nothing on ``dry_run``. ``now`` (time-zone aware) defaults to the clock.
     """
     now = now or timezone.now()
     wave = _wave(wave_year)
@@ -432,23 +445,25 @@ def send_invitations(
             skipped=tuple(sorted(skipped.items())),
         )
 
-    def recheck(pk: int) -> Invitation | None:
+    def claim(pk: int) -> _Claim | None:
         contact = Contact.objects.select_for_update().select_related("wave", "site").get(pk=pk)
         if Invitation.objects.filter(contact=contact).exists():
             return None
-        return Invitation.objects.create(contact=contact, invited_at=now)
+        invitation = Invitation.objects.create(contact=contact, invited_at=now)
+        token = invitations.new_link(invitation)
 
-    def record(invitation: Invitation) -> None:
-        pass  # created with its time in recheck; rolled back if the send fails
+        def undo() -> None:
+            invitation.delete()  # and its link: the token never left
 
-    return _run(
-        wave,
-        "invitation",
-        due,
-        recheck,
-        record,
-        summary={"considered": considered, "skipped": skipped},
-    )
+        def refused() -> None:
+            with transaction.atomic():
+                invitation.links.all().delete()
+                Invitation.objects.filter(pk=invitation.pk).update(invited_at=None)
+                mark_bounced(invitation, now=now)
+
+        return _Claim(invitation, token, None, undo, refused)
+
+    return _run(wave, "invitation", due, claim, considered=considered, skipped=skipped)
 
 
 def send_reminders(
@@ -465,7 +480,8 @@ def send_reminders(
     person not opted out, the invitation sent, fewer than ``max_reminders`` reminders so far,
     and ``min_gap`` (a timedelta, or whole days) since the last message. Each reminder
     carries a fresh link. Safe to run from cron as often as liked: the rule is re-checked
-    under a row lock before each message, so repeated or overlapping runs send nothing twice.
+    under a row lock as each message is recorded, so repeated or overlapping runs send
+    nothing twice. ``now`` (time-zone aware) defaults to the clock.
     """
     now = now or timezone.now()
     if not isinstance(min_gap, dt.timedelta):
@@ -489,31 +505,39 @@ def send_reminders(
             skipped=tuple(sorted(skipped.items())),
         )
 
-    def recheck(pk: int) -> Invitation | None:
+    def claim(pk: int) -> _Claim | None:
         invitation = (
             Invitation.objects.select_for_update()
             .select_related("contact__wave", "contact__site")
             .get(pk=pk)
         )
-        return invitation if _decide(wave, state(invitation), rule, local) == DUE else None
-
-    def record(invitation: Invitation) -> None:
+        if _decide(wave, state(invitation), rule, local) != DUE:
+            return None
+        before = (invitation.reminders_sent, invitation.last_reminded_at, invitation.status)
+        token = invitations.new_link(invitation)
         invitation.reminders_sent += 1
         invitation.last_reminded_at = now
-        fields = ["reminders_sent", "last_reminded_at"]
         if invitation.status in _OVERWRITABLE:
             invitation.status = Invitation.Status.REMINDED
-            fields.append("status")
-        invitation.save(update_fields=fields)
+        invitation.save(update_fields=["reminders_sent", "last_reminded_at", "status"])
 
-    return _run(
-        wave,
-        "reminder",
-        due,
-        recheck,
-        record,
-        summary={"considered": len(states), "skipped": skipped},
-    )
+        def undo() -> None:
+            with transaction.atomic():
+                invitation.links.filter(token_hash=tokens.hash_token(token)).delete()
+                fresh = Invitation.objects.select_for_update().get(pk=invitation.pk)
+                if (fresh.reminders_sent, fresh.last_reminded_at) == (before[0] + 1, now):
+                    fresh.reminders_sent, fresh.last_reminded_at = before[:2]
+                    if fresh.status == Invitation.Status.REMINDED:
+                        fresh.status = before[2]
+                    fresh.save(update_fields=["reminders_sent", "last_reminded_at", "status"])
+
+        def refused() -> None:
+            undo()
+            mark_bounced(invitation, now=now)
+
+        return _Claim(invitation, token, invitation.reminders_sent, undo, refused)
+
+    return _run(wave, "reminder", due, claim, considered=len(states), skipped=skipped)
 
 
 # --- bounces and opt-outs -------------------------------------------------------------------
