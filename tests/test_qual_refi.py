@@ -296,6 +296,9 @@ def test_nvivo_layout_crlf_bom_and_utf16_positions_are_re_anchored():
     ]
     for segment in project.segments:
         assert doc.text[segment.start : segment.end] == segment.text
+    # Researcher B's coding of the huddles has its own time (2015-03-04 in the fixture).
+    by_b = next(s for s in project.segments if s.coder == "Researcher B")
+    assert by_b.created == "2015-03-04T11:00:00Z"
     # Counted by hand in TEXT (LF): line 1 is 59 characters with its LF, line 2 is 44, and
     # "Respondent: " is 12, so "Co-location" starts at 59 + 44 + 12 = 115.
     first = next(s for s in project.segments if s.text.startswith("Co-location"))
@@ -458,3 +461,14 @@ def test_property_round_trip(tmp_path, project):
 def test_python_is_311():
     # The project pins Python 3.11; zipfile's behaviour checked above is that version's.
     assert sys.version_info[:2] == (3, 11)
+
+
+def test_the_demonstration_project_round_trips(tmp_path):
+    from pioneer.qualitative.demo import demo_project
+
+    project = demo_project()
+    path = refi.export_qdpx(project, tmp_path / "demo.qdpx")
+    _assert_valid(_qde(path), "Project.xsd")
+    back = refi.import_qdpx(path)
+    assert back == project
+    assert back.segments == project.segments

@@ -1214,8 +1214,9 @@ def _selection_segments(
         code_ids = tuple(
             code_of[_norm_guid(c.find(_q(ns, "CodeRef")).get("targetGUID"))] for c in codings
         )
-        created = _created(sel, "", times, sel.get("guid")) or _created(
-            codings[0], fallback_time, times
+        # The exchange record's original time, else the coding's, the selection's, the file's.
+        created = _created(codings[0], "", times, sel.get("guid")) or _created(
+            sel, fallback_time, times
         )
         try:
             out.append(
