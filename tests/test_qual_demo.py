@@ -45,3 +45,21 @@ def test_demo_matrix_register_and_grid():
     assert quotes[0].text.startswith("Our budget has been cut")
     assert table1a(d.register).frame.set_index("site_id")["n"]["total"] == 8
     assert d.grid.cell("kent", "B").segment_ids
+
+
+def test_demo_round_trips_through_refi_qda(tmp_path):
+    # Cross-check with pioneer.qualitative.refi (part O): export, import, same project.
+    from pioneer.qualitative.refi import export_qdpx, import_qdpx
+
+    project = demo_project()
+    again = import_qdpx(export_qdpx(project, tmp_path / "demo.qdpx"))
+    assert again.frame.codes == project.frame.codes
+    assert set(again.segments) == set(project.segments)
+    assert set(again.documents) == set(project.documents)
+
+
+def test_agreement_defaults_to_the_two_coders():
+    project = demo_project()
+    table = agreement_table(project)
+    assert table.options["coder_a"] == "CODER-1"
+    assert table.options["coder_b"] == "CODER-2"

@@ -176,3 +176,17 @@ def test_project_rejects_duplicates_and_unknown_references():
     )
     assert p.cases[0].variable("site") == "s1"
     assert p == Project("p", "P", f, (doc,), (seg,), cases=p.cases)
+
+
+def test_import_project_from_folder(tmp_path):
+    from pioneer.qualitative.transcripts import import_project
+
+    (tmp_path / "x.txt").write_text("hello\n", encoding="utf-8")
+    (tmp_path / "documents.csv").write_text("file,site_id\nx.txt,kent\n", encoding="utf-8")
+    project = import_project(tmp_path, project_id="p1")
+    assert project.documents[0].site_id == "kent"
+    assert project.frame.id == "barriers_facilitators"
+    assert project.segments == ()
+    (tmp_path / "documents.csv").write_text("file,site_id\nmissing.txt,kent\n", encoding="utf-8")
+    with pytest.raises(DataFileError, match="not in the folder"):
+        import_project(tmp_path)

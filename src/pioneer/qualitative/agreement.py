@@ -161,10 +161,21 @@ def character_ratings(
     return a, b
 
 
+def coder_pair(project: Project) -> tuple[str, str]:
+    """The two coders of a project that has exactly two (for a default comparison)."""
+    coders = sorted({s.coder for s in project.segments})
+    if len(coders) != 2:
+        listed = ", ".join(coders) or "none"
+        raise AnalysisError(
+            f"project {project.id!r} has {len(coders)} coder(s) ({listed}); name the two to compare"
+        )
+    return coders[0], coders[1]
+
+
 def agreement_table(
     project: Project,
-    coder_a: str,
-    coder_b: str,
+    coder_a: str | None = None,
+    coder_b: str | None = None,
     *,
     codes: str | Sequence[str] | None = None,
     documents: Sequence[str] | None = None,
@@ -173,9 +184,12 @@ def agreement_table(
     """Kappa (document level) and alpha (character level) per code for two coders.
 
     ``codes`` selects codes as ``CodingFrame.select`` does (default: every code either
-    coder used). Columns: ``code_id``, ``label``, ``documents``, ``both``, ``a_only``,
-    ``b_only``, ``neither``, ``kappa``, ``characters``, ``alpha``.
+    coder used); without coders, the project's two (:func:`coder_pair`). Columns:
+    ``code_id``, ``label``, ``documents``, ``both``, ``a_only``, ``b_only``, ``neither``,
+    ``kappa``, ``characters``, ``alpha``.
     """
+    if coder_a is None or coder_b is None:
+        coder_a, coder_b = coder_pair(project)
     docs = _pair_documents(project, coder_a, coder_b, documents)
     frame = project.frame
     if codes is None:

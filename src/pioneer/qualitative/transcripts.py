@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pioneer.errors import DataFileError
-from pioneer.qualitative.model import Document
+from pioneer.qualitative.model import CodingFrame, Document, Project
 
 #: File suffixes :func:`import_file` reads.
 SUFFIXES = (".txt", ".md", ".markdown", ".docx")
@@ -225,3 +225,25 @@ def import_directory(
             directory, "no .txt, .md or .docx files were found", fix="check the folder"
         )
     return ImportResult(tuple(documents), tuple(skipped))
+
+
+def import_project(
+    directory: str | Path,
+    *,
+    frame: CodingFrame | None = None,
+    project_id: str = "project",
+    title: str | None = None,
+    kind: str = "interview",
+) -> Project:
+    """A new, uncoded project from the documents of ``directory`` (see
+    :func:`import_directory`) on ``frame`` (default: the barriers-and-facilitators frame)."""
+    from pioneer.qualitative.frame import default_frame
+
+    result = import_directory(directory, kind=kind)
+    return Project(
+        id=project_id,
+        title=title or Path(directory).name,
+        frame=frame or default_frame(),
+        documents=result.documents,
+        fictional=all(d.fictional for d in result.documents),
+    )
