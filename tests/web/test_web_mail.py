@@ -240,6 +240,8 @@ def test_opt_out_needs_a_post(client, smtp, listed):
     # The start link now says so, and a mangled opt-out link is a 404.
     assert "You have opted out" in client.get(start_path).content.decode()
     assert client.post("/s/not-a-token/opt-out/").status_code == 404
+    # A link opts out its own invitation only.
+    assert Invitation.objects.get(contact__email="bea@example.org").opted_out_at is None
 
 
 def test_a_bounce_file_is_all_or_nothing(smtp, listed, tmp_path):
