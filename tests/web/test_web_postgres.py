@@ -16,7 +16,12 @@ import pytest
 import web_postgres
 
 HERE = Path(__file__).resolve().parent
-ON_POSTGRES = ("test_web_models.py", "test_web_permissions.py", "test_web_contacts.py")
+ON_POSTGRES = (
+    "test_web_models.py",
+    "test_web_permissions.py",
+    "test_web_contacts.py",
+    "test_web_questionnaire.py",
+)
 
 
 @pytest.mark.skipif(

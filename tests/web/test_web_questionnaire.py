@@ -5,6 +5,7 @@ open text kept exactly and escaped; a session reaches only its own invitation's 
 
 from __future__ import annotations
 
+import os
 from html.parser import HTMLParser
 
 import pytest
@@ -479,3 +480,72 @@ def test_a_required_question_left_unanswered_stops_the_submission(client, links,
     invitation.refresh_from_db()
     assert invitation.status == "started"
     assert not QuestionnaireResponse.objects.filter(submitted_at__isnull=False).exists()
+
+
+@pytest.mark.skipif(
+    os.environ.get("PIONEER_TEST_POSTGRES") != "1",
+    reason="threads need a real server: the in-memory SQLite test database reports "
+    "'table is locked' instead of waiting",
+)
+@pytest.mark.django_db(transaction=True)
+def test_two_tabs_submitting_at_once_submit_once(sites, waves, monkeypatch):
+    """Four requests race (two submits, two page saves): one submission, nothing after it."""
+    import threading
+
+    from django.db import connection
+    from django.test import Client
+
+    from pioneer.web.fielding import answers_store
+
+    submitted = []
+    real_submit = answers_store.submit
+
+    def submit(*args):
+        outcome = real_submit(*args)
+        submitted.append(outcome.created)
+        return outcome
+
+    monkeypatch.setattr(answers_store, "submit", submit)
+
+    import_contacts(waves[2019], CONTACTS.encode(), label="contacts.csv")
+    invitation, token = invitations.issue(Contact.objects.get(email="ann@example.org"))
+    tabs = [Client() for _ in range(4)]
+    for tab in tabs:
+        _start(tab, token)
+    tabs[0].post(_page("about_you"), {"role": "director", "action": "continue"})
+    barrier = threading.Barrier(len(tabs))
+    outcomes, errors = [], []
+
+    def act(tab, submit):
+        try:
+            barrier.wait(timeout=30)
+            if submit:
+                outcomes.append(("submit", tab.post(CHECK).url))
+            else:
+                body = tab.post(_page("about_you"), {"role": "other", "action": "continue"})
+                outcomes.append(("save", body.status_code))
+        except Exception as error:  # reported below, not swallowed
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=act, args=(tab, i < 2)) for i, tab in enumerate(tabs)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert errors == []
+    assert (
+        sorted(o for o in outcomes if o[0] == "submit")
+        == [("submit", reverse("fielding:respond_done"))] * 2
+    )
+    assert sorted(submitted) in ([True], [False, True])  # the loser may see it done before it asks
+    invitation.refresh_from_db()
+    assert invitation.status == "completed"
+    response = QuestionnaireResponse.objects.get(invitation=invitation)
+    # a save that won the race came before the submission; none came after it
+    assert (
+        Answer.objects.filter(invitation=invitation, saved_at__gt=response.submitted_at).count()
+        == 0
+    )
+    assert Answer.objects.filter(invitation=invitation).count() == 1
