@@ -472,3 +472,92 @@ def test_the_demonstration_project_round_trips(tmp_path):
     back = refi.import_qdpx(path)
     assert back == project
     assert back.segments == project.segments
+
+
+# --- other shapes a foreign project.qde may take --------------------------------------------
+
+_FOREIGN = """<?xml version="1.0" encoding="utf-8"?>
+<Project xmlns="urn:QDA-XML:project:1.0" name="Inline">
+  <CodeBook><Codes>
+    <Code guid="11111111-1111-4111-8111-111111111111" name="Trust" isCodable="true"/>
+  </Codes></CodeBook>
+  <Variables>
+    <Variable guid="22222222-2222-4222-8222-222222222222" name="site" typeOfVariable="Text"/>
+    <Variable guid="22222222-2222-4222-8222-222222222223" name="Team" typeOfVariable="Text"/>
+  </Variables>
+  <Sources>
+    <TextSource guid="33333333-3333-4333-8333-333333333333" name="Notes"{path}>{content}
+      <PlainTextSelection guid="44444444-4444-4444-8444-444444444444"
+          startPosition="4" endPosition="9">
+        <Coding guid="55555555-5555-4555-8555-555555555555">
+          <CodeRef targetGUID="11111111-1111-4111-8111-111111111111"/>
+        </Coding>
+      </PlainTextSelection>
+      <Coding guid="66666666-6666-4666-8666-666666666666">
+        <CodeRef targetGUID="11111111-1111-4111-8111-111111111111"/>
+      </Coding>
+      <VariableValue><VariableRef targetGUID="22222222-2222-4222-8222-222222222222"/>
+        <TextValue>cornwall</TextValue></VariableValue>
+      <VariableValue><VariableRef targetGUID="22222222-2222-4222-8222-222222222223"/>
+        <TextValue>GP</TextValue></VariableValue>
+    </TextSource>
+  </Sources>
+</Project>
+"""
+
+
+def _foreign(tmp_path, *, content: str = "", path: str = "", files=()) -> Path:
+    target = tmp_path / "foreign.qdpx"
+    xml = _FOREIGN.replace("{path}", path).replace("{content}", content)
+    with zipfile.ZipFile(target, "w") as archive:
+        archive.writestr("project.qde", xml)
+        for name, data in files:
+            archive.writestr(name, data)
+    return target
+
+
+def test_inline_text_source_level_coding_and_no_users(tmp_path):
+    path = _foreign(
+        tmp_path, content="\n      <PlainTextContent>The trust board met.</PlainTextContent>"
+    )
+    project = refi.import_qdpx(path)
+    (doc,) = project.documents
+    assert doc.text == "The trust board met."
+    assert doc.site_id == "cornwall"  # from a lower-case 'site' variable on the source
+    assert doc.attributes == (("Team", "GP"),)
+    assert doc.kind == "interview"
+    # "trust" is text[4:9]; the source-level coding covers the whole text.
+    spans = sorted((s.start, s.end, s.text) for s in project.segments)
+    assert spans == [(0, 20, "The trust board met."), (4, 9, "trust")]
+    assert {s.coder for s in project.segments} == {"unknown"}
+    assert project.id == "foreign"
+    assert project.frame.codes == (Code("code-11111111", "Trust"),)
+
+
+def test_a_bare_relative_source_path_is_read(tmp_path):
+    path = _foreign(
+        tmp_path,
+        path=' plainTextPath="notes.txt"',
+        files=[("sources/notes.txt", b"The trust board met.")],
+    )
+    assert refi.import_qdpx(path).documents[0].text == "The trust board met."
+
+
+def test_text_in_both_places_is_refused(tmp_path):
+    path = _foreign(
+        tmp_path,
+        path=' plainTextPath="internal://notes.txt"',
+        content="<PlainTextContent>x</PlainTextContent>",
+        files=[("Sources/notes.txt", b"The trust board met.")],
+    )
+    with pytest.raises(DataFileError, match="both PlainTextContent and plainTextPath"):
+        refi.import_qdpx(path)
+
+
+def test_an_attribute_named_like_a_document_field_is_refused_on_export(tmp_path):
+    project = _project()
+    doc = replace(project.documents[1], attributes={"Organization type": "LA"})
+    bad = replace(project, documents=(project.documents[0], doc))
+    with pytest.raises(DataFileError, match="name of a document field"):
+        refi.export_qdpx(bad, tmp_path / "p.qdpx")
+    assert list(tmp_path.iterdir()) == []
