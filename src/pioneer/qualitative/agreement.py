@@ -36,13 +36,23 @@ def cohen_kappa(a: Sequence[Hashable], b: Sequence[Hashable]) -> float:
     ``nan`` when expected agreement is 1 (no variation)."""
     x, y, n = _pair(a, b)
     p_o = float(np.count_nonzero(x == y)) / n
-    values, codes = np.unique(np.concatenate([x, y]), return_inverse=True)
-    ca = np.bincount(codes[:n], minlength=len(values)).astype(float)
-    cb = np.bincount(codes[n:], minlength=len(values)).astype(float)
+    codes, size = _category_codes(np.concatenate([x, y]))
+    ca = np.bincount(codes[:n], minlength=size).astype(float)
+    cb = np.bincount(codes[n:], minlength=size).astype(float)
     p_e = float(ca @ cb) / (n * n)
     if p_e == 1:
         return float("nan")
     return (p_o - p_e) / (1 - p_e)
+
+
+def _category_codes(values: np.ndarray) -> tuple[np.ndarray, int]:
+    """Values as category numbers 0..k-1 (small non-negative integers, such as the 0/1
+    character ratings, are used as they are, which avoids sorting millions of units)."""
+    if values.dtype.kind in "iub" and values.size and values.min() >= 0 and values.max() < 1024:
+        codes = values.astype(np.intp)
+        return codes, int(codes.max()) + 1
+    uniques, codes = np.unique(values, return_inverse=True)
+    return codes, len(uniques)
 
 
 def _pair(a: Sequence[Hashable], b: Sequence[Hashable]) -> tuple[np.ndarray, np.ndarray, int]:
@@ -69,8 +79,8 @@ def krippendorff_alpha_nominal(a: Sequence[Hashable], b: Sequence[Hashable]) -> 
     x, y, units = _pair(a, b)
     n = 2 * units
     disagreements = 2 * float(np.count_nonzero(x != y))  # sum over c != k of o_ck
-    _, margins = np.unique(np.concatenate([x, y]), return_counts=True)
-    margins = margins.astype(float)
+    codes, size = _category_codes(np.concatenate([x, y]))
+    margins = np.bincount(codes, minlength=size).astype(float)
     expected = float(n * n - margins @ margins)  # sum over c != k of n_c n_k
     if expected == 0:
         return float("nan")
@@ -145,11 +155,12 @@ def character_ratings(
     docs = _pair_documents(project, coder_a, coder_b, documents)
     project.frame.code(code_id)
     codes = set(project.frame.subtree_ids(code_id) if include_children else (code_id,))
+    lengths = {d.id: len(d.text) for d in project.documents}
     offsets: dict[str, int] = {}
     total = 0
     for d in docs:
         offsets[d] = total
-        total += len(project.document(d).text)
+        total += lengths[d]
     a = np.zeros(total, dtype=np.int8)
     b = np.zeros(total, dtype=np.int8)
     for s in project.segments:

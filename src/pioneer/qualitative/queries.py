@@ -164,28 +164,28 @@ def cooccurrence(
     by_doc: dict[str, list[Segment]] = {}
     for s in segments:
         by_doc.setdefault(s.document_id, []).append(s)
+    order = {c: i for i, c in enumerate(selected)}
+    holders: dict[str, set[str]] = {}  # code id on a segment -> selected codes it counts for
+    for code_id, wanted in members.items():
+        for member in wanted:
+            holders.setdefault(member, set()).add(code_id)
     counts: dict[tuple[str, str], set[tuple[str, str]]] = {}
     docs: dict[tuple[str, str], set[str]] = {}
     for document_id, segs in by_doc.items():
+        segs = sorted(segs, key=lambda x: (x.start, x.end))
+        covered = [set().union(*(holders.get(c, set()) for c in x.code_ids)) for x in segs]
         for i, s in enumerate(segs):
-            for t in segs[i:]:
-                if t is not s and not s.overlaps(t):
-                    continue
-                for x_pos, x in enumerate(selected):
-                    for y in selected[x_pos + 1 :]:
-                        if include_children and (y in members[x] or x in members[y]):
+            for j in range(i, len(segs)):
+                t = segs[j]
+                if t.start >= s.end and j > i:
+                    break  # sorted by start: no later segment overlaps s
+                for x in covered[i]:
+                    for y in covered[j]:
+                        if x == y or (include_children and (y in members[x] or x in members[y])):
                             continue
-                        hit = (
-                            members[x].intersection(s.code_ids)
-                            and members[y].intersection(t.code_ids)
-                        ) or (
-                            members[y].intersection(s.code_ids)
-                            and members[x].intersection(t.code_ids)
-                        )
-                        if hit:
-                            key = (x, y)
-                            counts.setdefault(key, set()).add(tuple(sorted((s.id, t.id))))
-                            docs.setdefault(key, set()).add(document_id)
+                        key = (x, y) if order[x] < order[y] else (y, x)
+                        counts.setdefault(key, set()).add(tuple(sorted((s.id, t.id))))
+                        docs.setdefault(key, set()).add(document_id)
     rows = [
         {
             "code_a": a,
@@ -197,7 +197,6 @@ def cooccurrence(
         }
         for (a, b), pairs in counts.items()
     ]
-    order = {c: i for i, c in enumerate(selected)}
     rows.sort(key=lambda r: (order[r["code_a"]], order[r["code_b"]]))
     return TableResult(
         name="qual_cooccurrence",
