@@ -549,3 +549,29 @@ def test_two_tabs_submitting_at_once_submit_once(sites, waves, monkeypatch):
         == 0
     )
     assert Answer.objects.filter(invitation=invitation).count() == 1
+
+
+def test_a_browser_with_csrf_checks_completes_the_questionnaire(links):
+    """The whole journey as a browser makes it, each POST carrying its form's CSRF token."""
+    import re
+
+    from django.test import Client
+
+    invitation, token = links["A"]
+    browser = Client(enforce_csrf_checks=True)
+
+    def post(url, data=None):
+        html = browser.get(url, follow=True).content.decode()
+        csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
+        return browser.post(url, {**(data or {}), "csrfmiddlewaretoken": csrf})
+
+    start = reverse("fielding:respond_start", kwargs={"token": token})
+    assert browser.post(start).status_code == 403  # no token: refused
+    assert post(start).status_code == 302
+    assert post(_page("about_you"), {"role": "director", "action": "save"}).status_code == 302
+    assert post(start).status_code == 302  # back through the link after saving
+    assert post(_page("closing"), {"comments": "Fine", "action": "continue"}).url == CHECK
+    assert post(CHECK).url == reverse("fielding:respond_done")
+    invitation.refresh_from_db()
+    assert invitation.status == "completed"
+    assert _rows(invitation) == {"role": "director", "comments": "Fine"}
