@@ -63,3 +63,34 @@ def test_agreement_defaults_to_the_two_coders():
     table = agreement_table(project)
     assert table.options["coder_a"] == "CODER-1"
     assert table.options["coder_b"] == "CODER-2"
+
+
+def test_every_table_renders_as_a_grid():
+    # The layouts must suit pioneer.reports (no several statistics beside column dims).
+    from pioneer.qualitative.documents import (
+        bcf_profiles,
+        c1_table,
+        intervention_change,
+        intervention_status,
+    )
+    from pioneer.qualitative.queries import cooccurrence
+    from pioneer.qualitative.register import published_register_2014, table1b
+    from pioneer.reports.grid import build_grid
+
+    d = demo()
+    tables = [
+        code_matrix(d.project, "site", threshold=0),
+        code_matrix(d.project, "org_type", statistic="sources"),
+        cooccurrence(d.project),
+        agreement_table(d.project),
+        d.grid.to_table(d.project),
+        table1a(published_register_2014()),
+        table1b(published_register_2014()),
+        c1_table(),
+        intervention_status(),
+        bcf_profiles(),
+        intervention_change(),
+    ]
+    for table in tables:
+        grid = build_grid(table)
+        assert grid.cells, table.name

@@ -114,3 +114,13 @@ def test_framework_grid_links_summaries_to_segments():
     table = grid.to_table(p).frame.set_index(["site_id", "code_id"])
     assert table.loc[("s1", "B"), "available"] == 3
     assert table.loc[("s1", "B"), "segment_ids"] == "x1 x3"
+
+
+def test_matrix_for_one_site_only():
+    p = corpus()
+    m = code_matrix(p, "org_type", sites=["s1"], threshold=0).frame
+    assert set(m["org_type"]) == {"CCG", "LA"}
+    b = m.set_index(["code_id", "org_type"]).loc[("B", "LA")]
+    assert b["references"] == 2  # x1 and x2 in d1; d3 (s2) is left out
+    with pytest.raises(AnalysisError, match="no documents"):
+        code_matrix(p, sites=["nowhere"])

@@ -69,16 +69,28 @@ def code_matrix(
     coder: str | None = None,
     include_children: bool = True,
     threshold: int = DEFAULT_THRESHOLD,
+    statistic: str = "references",
+    sites: Sequence[str] | None = None,
 ) -> TableResult:
     """Codes × ``by`` (site, org_type, interviewee_type, round...): references and
     sources per cell, tidy (``code_id``, ``label``, ``depth``, ``<by>``,
     ``references``, ``sources``), every combination present (zero cells included).
-    Open a cell with :func:`cell_segments`."""
+    Open a cell with :func:`cell_segments`. ``statistic`` (``references`` or
+    ``sources``) is the one the grid layout shows; the tidy frame has both. ``sites``
+    limits the documents counted (a site lead's view of their own site)."""
+    if statistic not in ("references", "sources"):
+        raise AnalysisError(f"statistic must be 'references' or 'sources', got {statistic!r}")
     field = _by(by)
     selected, members = _code_sets(project, codes, include_children)
-    docs = {d.id: d for d in project.documents}
-    columns = sorted({_value(d, field) for d in project.documents})
-    segments = _segments(project, coder)
+    documents = project.documents
+    if sites is not None:
+        unknown = sorted(set(sites) - set(project.sites()))
+        if unknown:
+            raise AnalysisError(f"sites with no documents in the project: {unknown}")
+        documents = tuple(d for d in documents if d.site_id in set(sites))
+    docs = {d.id: d for d in documents}
+    columns = sorted({_value(d, field) for d in documents})
+    segments = tuple(s for s in _segments(project, coder) if s.document_id in docs)
     rows = []
     for code_id in selected:
         wanted = members[code_id]
@@ -115,10 +127,15 @@ def code_matrix(
         method="Counts of coded segments (references) and of documents (sources)",
         notes=tuple(notes),
         suppression=suppression,
-        layout=Layout(
-            rows=("code_id", "label"), columns=(field,), values=("references", "sources")
-        ),
-        options={"by": field, "codes": codes, "coder": coder, "include_children": include_children},
+        layout=Layout(rows=("code_id", "label"), columns=(field,), values=statistic),
+        options={
+            "by": field,
+            "codes": codes,
+            "coder": coder,
+            "include_children": include_children,
+            "statistic": statistic,
+            "sites": None if sites is None else tuple(sites),
+        },
     )
 
 
