@@ -561,3 +561,18 @@ def test_an_attribute_named_like_a_document_field_is_refused_on_export(tmp_path)
     with pytest.raises(DataFileError, match="name of a document field"):
         refi.export_qdpx(bad, tmp_path / "p.qdpx")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_decomposed_accents_from_another_program_are_composed(tmp_path):
+    # "Cafe\u0301 trust": the accent is a separate code point (NFD), so "trust" is 6..11 in
+    # the stored text and 5..10 once "e\u0301" is composed into "é" (NFC).
+    path = tmp_path / "nfd.qdpx"
+    xml = _FOREIGN.replace("{path}", ' plainTextPath="internal://n.txt"').replace("{content}", "")
+    xml = xml.replace('startPosition="4" endPosition="9"', 'startPosition="6" endPosition="11"')
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("project.qde", xml)
+        archive.writestr("Sources/n.txt", "Cafe\u0301 trust".encode())
+    project = refi.import_qdpx(path)
+    assert project.documents[0].text == "Café trust"
+    selection = next(s for s in project.segments if s.text != project.documents[0].text)
+    assert (selection.start, selection.end, selection.text) == (5, 10, "trust")

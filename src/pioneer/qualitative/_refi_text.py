@@ -11,6 +11,7 @@ read against the file as stored.
 from __future__ import annotations
 
 import bisect
+import unicodedata
 from dataclasses import dataclass
 
 BOM = "\ufeff"
@@ -19,6 +20,15 @@ BOM = "\ufeff"
 def normalise(text: str) -> str:
     """``text`` with CRLF and lone CR line ends turned into LF."""
     return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def nfc_span(text: str, start: int, end: int) -> tuple[int, int]:
+    """Where ``text[start:end]`` lands once ``text`` is NFC-normalised (Pioneer's documents
+    are NFC, and composing accents shortens the text)."""
+    return (
+        len(unicodedata.normalize("NFC", text[:start])),
+        len(unicodedata.normalize("NFC", text[:end])),
+    )
 
 
 @dataclass(frozen=True)
@@ -33,9 +43,12 @@ class Anchor:
 class SourceText:
     """One source text as stored (``raw``, BOM removed) and normalised (``text``)."""
 
-    def __init__(self, raw: str) -> None:
+    def __init__(self, raw: str, *, nfc: bool = True) -> None:
         self.raw = raw
         self.text = normalise(raw)
+        #: The document text: LF line ends and (with ``nfc``) NFC, as Pioneer's own
+        #: transcript import gives.
+        self.nfc = unicodedata.normalize("NFC", self.text) if nfc else self.text
         # Raw indices of characters dropped by normalisation (the CR of each CRLF).
         self._dropped = [i for i, ch in enumerate(raw) if ch == "\r" and raw[i + 1 : i + 2] == "\n"]
         self._wide_raw = [i for i, ch in enumerate(raw) if ord(ch) > 0xFFFF]
@@ -47,6 +60,12 @@ class SourceText:
     def stored_length(self) -> int:
         """The largest position any reading allows (UTF-16 units of the stored file)."""
         return len(self.raw) + len(self._wide_raw)
+
+    def to_document(self, anchor: Anchor) -> tuple[int, int]:
+        """An anchor in the LF text moved into the NFC document text."""
+        if self.nfc == self.text:
+            return anchor.start, anchor.end
+        return nfc_span(self.text, anchor.start, anchor.end)
 
     def _from_raw(self, pos: int) -> int:
         return pos - bisect.bisect_left(self._dropped, pos)

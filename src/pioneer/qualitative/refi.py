@@ -995,7 +995,9 @@ def _import(archive: SafeArchive, path: Path) -> Project:
                 value=src.get("name"),
                 fix="export the project with plain-text versions of its documents",
             )
-        text = SourceText(raw)
+        # Texts from other programs are made NFC like Pioneer's own imports; a Pioneer
+        # export is taken exactly as written.
+        text = SourceText(raw, nfc=_norm_guid(guid) not in ids.known)
         fields = _document_fields(
             src, values_of(src), case_values_for_doc.get(_norm_guid(guid)), reader
         )
@@ -1004,7 +1006,7 @@ def _import(archive: SafeArchive, path: Path) -> Project:
             doc = Document(
                 id=doc_id,
                 title=src.get("name") or source_member or doc_id,
-                text=text.text,
+                text=text.nfc,
                 **fields,
             )
         except DataFileError as exc:
@@ -1186,16 +1188,16 @@ def _document_fields(
 def _selection_segments(
     sel, doc, text, ns, ids, code_of, coder_of, times, fallback_time, reader, collect_notes
 ) -> list[Segment]:
-    start, end = int(sel.get("startPosition")), int(sel.get("endPosition"))
-    if not 0 <= start < end <= text.stored_length:
+    stated = int(sel.get("startPosition")), int(sel.get("endPosition"))
+    if not 0 <= stated[0] < stated[1] <= text.stored_length:
         raise reader.fail(
             "the selection's positions are outside the source text",
             element=sel,
-            value=(start, end),
+            value=stated,
             expected=f"0 <= start < end <= {text.stored_length} (the text's length)",
             fix="check that the archive holds the right version of the source file",
         )
-    anchor = text.anchor(start, end, sel.get("name"))
+    anchor = text.anchor(*stated, sel.get("name"))
     if anchor is None:
         raise reader.fail(
             "the selection's quoted text is not in the source text",
@@ -1203,7 +1205,8 @@ def _selection_segments(
             value=sel.get("name"),
             fix="check that the archive holds the right version of the source file",
         )
-    quote = doc.text[anchor.start : anchor.end]
+    start, end = text.to_document(anchor)
+    quote = doc.text[start:end]
     groups: dict[str, list[etree._Element]] = {}
     for coding in sel.findall(_q(ns, "Coding")):
         groups.setdefault(coder_of(coding, sel), []).append(coding)
@@ -1219,9 +1222,7 @@ def _selection_segments(
             sel, fallback_time, times
         )
         try:
-            out.append(
-                Segment(seg_id, doc.id, anchor.start, anchor.end, quote, code_ids, coder, created)
-            )
+            out.append(Segment(seg_id, doc.id, start, end, quote, code_ids, coder, created))
         except DataFileError as exc:
             raise _wrap_model_error(exc, reader, sel) from None
         collect_notes(sel, seg_id)
