@@ -144,3 +144,21 @@ def test_unknown_design_is_a_clear_error():
     with pytest.raises(AnalysisError, match=r"unknown design 'keeble'.*keeble2019"):
         run(packaged(), "falls65", "keeble")
     assert set(DESIGNS) == {"keeble2019", "staggered"}
+
+
+def test_worked_example_readme_quotes_the_falls65_numbers(report):
+    """docs/examples/README.md is prose; its falls65 figures must match a fresh run."""
+    from pathlib import Path
+
+    readme = Path(__file__).parents[1] / "docs" / "examples" / "README.md"
+    text = readme.read_text(encoding="utf-8")
+    summary = report.summary.frame.set_index("estimator")
+    keeble = summary.loc["Keeble two-group: difference to 2014/15"]
+    twfe = summary.loc["TWFE DiD, CR1 by site"]
+    assert f"{keeble['estimate']:.2f}, p = {keeble['p_value']:.3f}".replace("-", "−") in text
+    assert f"| {twfe['estimate']:.1f} |".replace("-", "−") in text
+    ladder = [
+        summary.loc[label, "p_value"]
+        for label in ("TWFE DiD, CR1 by district", "TWFE DiD, CR1 by site", "TWFE DiD, CR2 by site")
+    ]
+    assert " / ".join(f"{p:.2f}" for p in ladder) in text  # the clustering sensitivity row
