@@ -576,3 +576,22 @@ def test_decomposed_accents_from_another_program_are_composed(tmp_path):
     assert project.documents[0].text == "Café trust"
     selection = next(s for s in project.segments if s.text != project.documents[0].text)
     assert (selection.start, selection.end, selection.text) == (5, 10, "trust")
+
+
+def test_a_damaged_exchange_record_costs_only_the_ids(tmp_path):
+    source = refi.export_qdpx(_project(), tmp_path / "p.qdpx")
+    with zipfile.ZipFile(source) as archive:
+        members = {n: archive.read(n) for n in archive.namelist()}
+    root = etree.fromstring(members["project.qde"])
+    record = root.find(f"{NS}Sets/{NS}Set[@name='Pioneer exchange record']/{NS}Description")
+    record.text = '{"format": 1, "frame": "x", "ids": [1, 2], "order": 5, "project": {"id": 3}}'
+    members["project.qde"] = etree.tostring(root, xml_declaration=True, encoding="utf-8")
+    damaged = tmp_path / "damaged.qdpx"
+    with zipfile.ZipFile(damaged, "w") as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    project = refi.import_qdpx(damaged)
+    assert project.id == "damaged"
+    assert len(project.segments) == 3
+    assert sorted(s.text for s in project.segments) == sorted(s.text for s in _project().segments)
+    assert all(c.id.startswith("code-") for c in project.frame.codes)

@@ -90,6 +90,7 @@ _XSD_DATETIME = re.compile(r"^-?\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+
 _XSD_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _XML_BAD = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 _SAFE_ID = re.compile(r"[^A-Za-z0-9._:\-]+")
+_VALID_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:\-]*$")  # as pioneer.qualitative.model
 
 # Document fields carried as source variables: (variable name, field, REFI type).
 _DOCUMENT_VARIABLES = (
@@ -639,7 +640,19 @@ def _check_unique_guids(root: etree._Element, reader: _Reader, skip: Iterable[st
     return seen
 
 
+def _strings(value: object) -> list[str]:
+    return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
+
+
+def _string_map(value: object) -> dict[str, str]:
+    if not isinstance(value, dict):
+        return {}
+    return {k: v for k, v in value.items() if isinstance(v, str)}
+
+
 def _read_record(root: etree._Element, ns: str) -> dict:
+    """Pioneer's exchange record, with every part of the wrong shape dropped (the file is
+    untrusted, and a damaged record only costs the original ids)."""
     for s in root.iter(_q(ns, "Set")):
         if s.get("name") != RECORD_NAME:
             continue
@@ -648,8 +661,29 @@ def _read_record(root: etree._Element, ns: str) -> dict:
             record = json.loads(desc.text or "") if desc is not None else None
         except ValueError:
             return {}
-        if isinstance(record, dict) and record.get("format") == RECORD_FORMAT:
-            return record
+        if not isinstance(record, dict) or record.get("format") != RECORD_FORMAT:
+            return {}
+        project = record.get("project") if isinstance(record.get("project"), dict) else {}
+        frame = record.get("frame") if isinstance(record.get("frame"), dict) else {}
+        order = record.get("order") if isinstance(record.get("order"), dict) else {}
+        about = record.get("memo_about") if isinstance(record.get("memo_about"), dict) else {}
+        return {
+            "project": {
+                "id": project.get("id") if isinstance(project.get("id"), str) else None,
+                "fictional": project.get("fictional") is True,
+            },
+            "frame": {
+                "id": frame.get("id") if isinstance(frame.get("id"), str) else None,
+                "version": frame.get("version") if type(frame.get("version")) is int else None,
+                "title": frame.get("title") if isinstance(frame.get("title"), str) else None,
+                "codes": _strings(frame.get("codes")),
+            },
+            "ids": _string_map(record.get("ids")),
+            "order": {k: _strings(v) for k, v in order.items()},
+            "memo_about": {k: _strings(v) for k, v in about.items() if isinstance(v, list)},
+            "times": _string_map(record.get("times")),
+            "derived_cases": _strings(record.get("derived_cases")),
+        }
     return {}
 
 
@@ -675,7 +709,7 @@ class _Ids:
         used = self.used.setdefault(kind, set())
         key = _norm_guid(guid)
         candidate = self.known.get(key)
-        if candidate is None or candidate in used:
+        if candidate is None or candidate in used or not _VALID_ID.match(candidate):
             hexed = key.replace("-", "")
             candidate = f"{kind}-{hexed[:8]}"
             if candidate in used:
@@ -730,18 +764,38 @@ def _codes_from(
 
     if codes_el is not None:
         walk(codes_el, None)
-    order = record.get("frame", {}).get("codes")
-    if isinstance(order, list):
+    order = record.get("frame", {}).get("codes", [])
+    if order:
         position = {c: i for i, c in enumerate(order)}
         codes.sort(key=lambda c: position.get(c.id, len(position)))
+        codes = _parents_first(codes)
     return codes, by_guid
 
 
+def _parents_first(codes: list[Code]) -> list[Code]:
+    """``codes`` in their order, except that a code waits until its parent is placed."""
+    placed: set[str] = set()
+    out: list[Code] = []
+    pending = list(codes)
+    while pending:
+        rest = []
+        for code in pending:
+            if code.parent_id is None or code.parent_id in placed:
+                out.append(code)
+                placed.add(code.id)
+            else:
+                rest.append(code)
+        if len(rest) == len(pending):  # cannot happen for a tree read from nested XML
+            return out + rest
+        pending = rest
+    return out
+
+
 def _frame_from(codes: list[Code], record: dict, reader: _Reader, default_id: str) -> CodingFrame:
-    meta = record.get("frame", {}) if isinstance(record.get("frame"), dict) else {}
-    frame_id = meta.get("id") if isinstance(meta.get("id"), str) else default_id
-    version = meta.get("version") if isinstance(meta.get("version"), int) else 1
-    title = meta.get("title") if isinstance(meta.get("title"), str) else ""
+    meta = record.get("frame", {})
+    frame_id = meta.get("id") or default_id
+    version = meta.get("version") or 1
+    title = meta.get("title") or ""
     try:
         return CodingFrame(frame_id, version, tuple(codes), title)
     except DataFileError as exc:
@@ -900,9 +954,8 @@ def _import(archive: SafeArchive, path: Path) -> Project:
 
     record = _read_record(root, ns)
     ids = _Ids(record)
-    raw_times = record.get("times", {}) if isinstance(record.get("times"), dict) else {}
-    times = {_norm_guid(k): v for k, v in raw_times.items() if isinstance(v, str)}
-    derived = {_norm_guid(g) for g in record.get("derived_cases", []) if isinstance(g, str)}
+    times = {_norm_guid(k): v for k, v in record.get("times", {}).items()}
+    derived = {_norm_guid(g) for g in record.get("derived_cases", [])}
 
     qde_time = datetime(*archive.info(member).date_time).isoformat()
     fallback_time = root.get("creationDateTime") or qde_time
@@ -1064,7 +1117,7 @@ def _import(archive: SafeArchive, path: Path) -> Project:
         except DataFileError as exc:
             raise _wrap_model_error(exc, reader, case_el) from None
 
-    memo_about = record.get("memo_about", {}) if isinstance(record.get("memo_about"), dict) else {}
+    memo_about = record.get("memo_about", {})
     memos = []
     for note in root.iter(_q(ns, "Note")):
         memo_id = note_ids[_norm_guid(note.get("guid"))]
@@ -1076,7 +1129,7 @@ def _import(archive: SafeArchive, path: Path) -> Project:
             body = (content.text or "") if content is not None else ""
         recorded = memo_about.get(memo_id)
         found = list(dict.fromkeys(about.get(memo_id, [])))
-        targets = recorded if isinstance(recorded, list) and set(found) <= set(recorded) else found
+        targets = recorded if recorded is not None and set(found) <= set(recorded) else found
         user = note.get("creatingUser")
         try:
             memos.append(
@@ -1093,20 +1146,18 @@ def _import(archive: SafeArchive, path: Path) -> Project:
             raise _wrap_model_error(exc, reader, note) from None
 
     # Keep Pioneer's own order (the record lists the ids of each kind in project order).
-    order = record.get("order", {}) if isinstance(record.get("order"), dict) else {}
+    order = record.get("order", {})
     for kind, items in (
         ("documents", documents),
         ("segments", segments),
         ("memos", memos),
         ("cases", cases),
     ):
-        listed = order.get(kind) if isinstance(order.get(kind), list) else []
-        position = {v: i for i, v in enumerate(listed)}
+        position = {v: i for i, v in enumerate(order.get(kind, []))}
         items.sort(key=lambda x, position=position: position.get(x.id, len(position)))
 
-    meta = record.get("project", {}) if isinstance(record.get("project"), dict) else {}
-    project_id = meta.get("id") if isinstance(meta.get("id"), str) else None
-    project_id = project_id or _safe_id(path.stem, "refi-import")
+    meta = record.get("project", {})
+    project_id = meta.get("id") or _safe_id(path.stem, "refi-import")
     try:
         return Project(
             project_id,
