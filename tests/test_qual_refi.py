@@ -595,3 +595,33 @@ def test_a_damaged_exchange_record_costs_only_the_ids(tmp_path):
     assert len(project.segments) == 3
     assert sorted(s.text for s in project.segments) == sorted(s.text for s in _project().segments)
     assert all(c.id.startswith("code-") for c in project.frame.codes)
+
+
+@st.composite
+def _crlf_selection(draw):
+    text = draw(st.text(st.sampled_from(list("ab \n😀é")), min_size=1, max_size=30))
+    start = draw(st.integers(0, len(text) - 1))
+    end = draw(st.integers(start + 1, len(text)))
+    counting = draw(st.sampled_from(["crlf code points", "crlf utf-16", "lf code points"]))
+    return text, start, end, counting
+
+
+@settings(max_examples=60, deadline=None)
+@given(case=_crlf_selection())
+def test_property_positions_from_windows_programs_land_on_their_quote(case):
+    text, start, end, counting = case
+    quote = text[start:end]
+    raw = text.replace("\n", "\r\n")
+
+    def stored(i: int) -> int:  # position i of the LF text counted the chosen way
+        if counting == "lf code points":
+            return i
+        prefix = text[:i].replace("\n", "\r\n")
+        return (
+            len(prefix) if counting == "crlf code points" else len(prefix.encode("utf-16-le")) // 2
+        )
+
+    anchor = SourceText(raw).anchor(stored(start), stored(end), quote)
+    assert text[anchor.start : anchor.end] == quote
+    if text.count(quote) == 1:
+        assert (anchor.start, anchor.end) == (start, end)
