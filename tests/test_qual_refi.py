@@ -233,6 +233,7 @@ def test_round_trip_gives_the_same_project(tmp_path):
     project = _project()
     back = refi.import_qdpx(refi.export_qdpx(project, tmp_path / "p.qdpx"))
     assert back.frame.codes == project.frame.codes
+    assert back.frame == project.frame  # with its history
     assert back.frame.id == project.frame.id
     assert back.frame.version == project.frame.version
     assert back.documents == project.documents
@@ -254,7 +255,10 @@ def test_codebook_round_trip_keeps_ids_version_and_title(tmp_path):
     back = refi.import_qdc(refi.export_qdc(frame2, tmp_path / "f.qdc"))
     assert back.codes == frame2.codes
     assert (back.id, back.version, back.title) == (frame2.id, 2, frame2.title)
-    assert back.history == ()  # REFI-QDA has no place for the edit history
+    # The history (create, then the edit) travels in the exchange record.
+    assert back.history == frame2.history
+    assert [c.action for c in back.history] == ["create", "edit"]
+    assert back == frame2
 
 
 def test_codebook_from_another_program():

@@ -38,7 +38,7 @@ from pathlib import Path
 
 from lxml import etree
 
-from pioneer.errors import AnalysisError, DataFileError
+from pioneer.errors import AnalysisError, DataFileError, PioneerError
 from pioneer.qualitative._refi_safety import (
     DEFAULT_LIMITS,
     ArchiveLimits,
@@ -53,6 +53,7 @@ from pioneer.qualitative.model import (
     Code,
     CodingFrame,
     Document,
+    FrameChange,
     Memo,
     Project,
     Segment,
@@ -478,12 +479,7 @@ def project_xml(project: Project) -> tuple[bytes, dict[str, str]]:
     record = {
         "format": RECORD_FORMAT,
         "project": {"id": pid, "fictional": project.fictional},
-        "frame": {
-            "id": frame.id,
-            "version": frame.version,
-            "title": frame.title,
-            "codes": list(frame.ids),
-        },
+        "frame": _frame_record(frame),
         "ids": ids,
         "order": {
             "documents": [d.id for d in project.documents],
@@ -503,6 +499,55 @@ def project_xml(project: Project) -> tuple[bytes, dict[str, str]]:
     return data, files
 
 
+def _frame_record(frame: CodingFrame) -> dict:
+    """The frame's id, version, title, code order and edit history for the record."""
+    return {
+        "id": frame.id,
+        "version": frame.version,
+        "title": frame.title,
+        "codes": list(frame.ids),
+        "history": [
+            {
+                "action": c.action,
+                "from_version": c.from_version,
+                "to_version": c.to_version,
+                "code_ids": list(c.code_ids),
+                "result_ids": list(c.result_ids),
+                "mapping": [[old, list(new)] for old, new in c.mapping],
+                "note": c.note,
+            }
+            for c in frame.history
+        ],
+    }
+
+
+def _history_from(entries: object) -> tuple[FrameChange, ...]:
+    """The frame history written by :func:`_frame_record`; empty if any entry is damaged."""
+    if not isinstance(entries, list):
+        return ()
+    out = []
+    try:
+        for e in entries:
+            mapping = tuple((str(old), tuple(map(str, new))) for old, new in e["mapping"])
+            ints = (e["from_version"], e["to_version"])
+            if not all(type(i) is int for i in ints):
+                return ()
+            out.append(
+                FrameChange(
+                    str(e["action"]),
+                    ints[0],
+                    ints[1],
+                    tuple(map(str, e["code_ids"])),
+                    tuple(map(str, e["result_ids"])),
+                    mapping,
+                    str(e["note"]),
+                )
+            )
+    except (PioneerError, KeyError, TypeError, ValueError):
+        return ()
+    return tuple(out)
+
+
 def codebook_xml(frame: CodingFrame) -> bytes:
     """The ``.qdc`` bytes for ``frame``, valid against ``Codebook.xsd`` (checked here)."""
     if not frame.codes:
@@ -513,12 +558,7 @@ def codebook_xml(frame: CodingFrame) -> bytes:
     _code_elements(_sub(root, ns, "Codes"), ns, frame, code_guid)
     record = {
         "format": RECORD_FORMAT,
-        "frame": {
-            "id": frame.id,
-            "version": frame.version,
-            "title": frame.title,
-            "codes": list(frame.ids),
-        },
+        "frame": _frame_record(frame),
         "ids": {g: i for i, g in code_guid.items()},
     }
     _record_set(_sub(root, ns, "Sets"), ns, guid_for("record", "frame", frame.id), record)
@@ -677,6 +717,7 @@ def _read_record(root: etree._Element, ns: str) -> dict:
                 "version": frame.get("version") if type(frame.get("version")) is int else None,
                 "title": frame.get("title") if isinstance(frame.get("title"), str) else None,
                 "codes": _strings(frame.get("codes")),
+                "history": _history_from(frame.get("history")),
             },
             "ids": _string_map(record.get("ids")),
             "order": {k: _strings(v) for k, v in order.items()},
@@ -797,7 +838,7 @@ def _frame_from(codes: list[Code], record: dict, reader: _Reader, default_id: st
     version = meta.get("version") or 1
     title = meta.get("title") or ""
     try:
-        return CodingFrame(frame_id, version, tuple(codes), title)
+        return CodingFrame(frame_id, version, tuple(codes), title, meta.get("history", ()))
     except DataFileError as exc:
         raise _wrap_model_error(exc, reader) from None
 
