@@ -419,7 +419,7 @@ def _projects(draw) -> Project:
             f"d{d}",
             draw(st.sampled_from(["barnsley", "cornwall"])),
             draw(st.sampled_from(["interview", "site_document"])),
-            f"Doc {d}",
+            draw(st.sampled_from(["", f"Doc {d}", 'Ünïcode & <tags> "q"'])),
             text,
             org_type=draw(st.sampled_from([None, "CCG", "LA", "NHS provider", "Other"])),
             round=draw(st.sampled_from([None, 1, 2])),

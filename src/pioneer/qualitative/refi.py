@@ -1099,7 +1099,7 @@ def _import(archive: SafeArchive, path: Path) -> Project:
         try:
             doc = Document(
                 id=doc_id,
-                title=src.get("name") or source_member or doc_id,
+                title=src.get("name", source_member or doc_id),
                 text=text.nfc,
                 **fields,
             )
@@ -1150,7 +1150,7 @@ def _import(archive: SafeArchive, path: Path) -> Project:
             cases.append(
                 Case(
                     case_id,
-                    case_el.get("name") or case_id,
+                    case_el.get("name", case_id),
                     values,
                     tuple(doc_of[r] for r in refs),
                 )
