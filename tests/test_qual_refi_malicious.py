@@ -6,6 +6,7 @@ each); the member and line each error must name were read off the generated XML.
 from __future__ import annotations
 
 import importlib.util
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -128,3 +129,22 @@ def test_a_qdpx_given_as_codebook_is_named_as_such():
 def test_an_oversized_codebook_is_refused():
     with pytest.raises(DataFileError, match="more than the limit of 100"):
         refi.import_qdc(FIXTURES / "other_tool.qdc", max_bytes=100)
+
+
+def test_codes_nested_too_deep_are_refused(tmp_path):
+    # 2,000 nested codes: libxml2 stops at 256 levels, so the import never recurses deeply.
+    depth = 2000
+    inner = "".join(
+        f'<Code guid="00000000-0000-4000-8000-{i:012d}" name="c{i}" isCodable="true">'
+        for i in range(depth)
+    )
+    xml = (
+        '<?xml version="1.0"?><Project xmlns="urn:QDA-XML:project:1.0" name="deep">'
+        f"<CodeBook><Codes>{inner}{'</Code>' * depth}</Codes></CodeBook></Project>"
+    )
+    path = tmp_path / "deep.qdpx"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("project.qde", xml)
+    with pytest.raises(DataFileError, match="Excessive depth") as info:
+        refi.import_qdpx(path)
+    assert info.value.file == f"{path} (member 'project.qde')"
