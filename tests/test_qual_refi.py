@@ -629,3 +629,14 @@ def test_property_positions_from_windows_programs_land_on_their_quote(case):
     assert text[anchor.start : anchor.end] == quote
     if text.count(quote) == 1:
         assert (anchor.start, anchor.end) == (start, end)
+
+
+def test_the_public_validators(tmp_path):
+    data = _qde(refi.export_qdpx(_project(), tmp_path / "p.qdpx"))
+    refi.validate_project_xml(data)  # passes
+    with pytest.raises(DataFileError, match="attribute 'color'"):
+        refi.validate_project_xml(data.replace(b'color="#B22222"', b'color="red"', 1))
+    codebook = refi.export_qdc(default_frame(), tmp_path / "f.qdc").read_bytes()
+    refi.validate_codebook_xml(codebook)
+    with pytest.raises(DataFileError, match="No matching global declaration"):
+        refi.validate_codebook_xml(data)
