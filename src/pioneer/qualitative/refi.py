@@ -64,11 +64,13 @@ __all__ = [
     "GUID_NAMESPACE",
     "RECORD_NAME",
     "ArchiveLimits",
+    "codebook_xml",
     "export_qdc",
     "export_qdpx",
     "guid_for",
     "import_qdc",
     "import_qdpx",
+    "project_xml",
     "validate_codebook_xml",
     "validate_project_xml",
 ]
@@ -964,11 +966,11 @@ def _import(archive: SafeArchive, path: Path) -> Project:
     for tag, target in expect.items():
         for ref in root.iter(_q(ns, tag)):
             if kind_of(ref.get("targetGUID")) != target:
-                raise ref_error(reader, ref, tag, target)
+                raise _ref_error(reader, ref, tag, target)
     for tag in ("SourceRef", "MemberSource"):
         for ref in root.iter(_q(ns, tag)):
             if kind_of(ref.get("targetGUID")) not in {"TextSource"}:
-                raise ref_error(reader, ref, tag, "TextSource")
+                raise _ref_error(reader, ref, tag, "TextSource")
     for element in root.iter():
         for attr in ("creatingUser", "modifyingUser"):
             value = element.get(attr)
@@ -1165,7 +1167,7 @@ def _import(archive: SafeArchive, path: Path) -> Project:
         content = note.find(_q(ns, "PlainTextContent"))
         if content is None and note.get("plainTextPath"):
             note_member = _source_member(archive, note.get("plainTextPath"), reader, note)
-            body = normalise_memo(_decode_source(archive.read(note_member), reader, note_member))
+            body = _normalise_memo(_decode_source(archive.read(note_member), reader, note_member))
         else:
             body = (content.text or "") if content is not None else ""
         recorded = memo_about.get(memo_id)
@@ -1214,11 +1216,12 @@ def _import(archive: SafeArchive, path: Path) -> Project:
         raise _wrap_model_error(exc, reader) from None
 
 
-def normalise_memo(text: str) -> str:
+def _normalise_memo(text: str) -> str:
+    """A memo read from a file: CRLF as LF (as the XML parser does for inline notes)."""
     return text.replace("\r\n", "\n")
 
 
-def ref_error(reader: _Reader, ref: etree._Element, tag: str, target: str) -> DataFileError:
+def _ref_error(reader: _Reader, ref: etree._Element, tag: str, target: str) -> DataFileError:
     return reader.fail(
         f"{tag} points to no {target} of the project",
         element=ref,
