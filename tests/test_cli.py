@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -199,6 +200,9 @@ def test_demo_builds_the_workspace_tables_and_figures(capsys, tmp_path):
     assert len(list((indicators / "profiles").glob("profile_*.csv"))) == 25
     assert (indicators / "pioneer-indicators.xlsx").exists()
     assert (tmp_path / "ws" / "indicators.csv").exists()
+    # Issue 6: the FICTIONAL demonstration corpus, coded, kept as REFI-QDA in the workspace.
+    assert (tmp_path / "ws" / "qualitative.qdpx").exists()
+    assert (tmp_path / "out" / "qualitative" / "qual_matrix_barriers_by_site.csv").exists()
 
 
 @pytest.mark.parametrize("fmt", ["csv", "xlsx", "sav"])
@@ -234,3 +238,27 @@ def test_export_of_an_absent_wave_names_the_waves(capsys, workspace, tmp_path):
     )  # fmt: skip
     assert code == 2
     assert "[2016, 2017, 2018]" in err
+
+
+def _pioneer(cwd: Path, *args: str) -> subprocess.CompletedProcess:
+    """The installed command in its own process (Django is configured once per process)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "PIONEER_"))}
+    env["PIONEER_WORKSPACE"] = str(cwd / "workspace")
+    command = [str(Path(sys.executable).with_name("pioneer")), *args]
+    return subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, timeout=300)
+
+
+def test_send_reminders_dry_run_on_the_demo_programme(tmp_path):
+    missing = _pioneer(tmp_path, "survey", "send-reminders", "--wave", "2019", "--dry-run")
+    assert missing.returncode == 2
+    assert missing.stderr.startswith("PioneerError: there is no 2019 wave")
+    setup = (
+        "from pioneer.web import server; server.configure(); server.prepare_store(); "
+        "from pioneer.web import demo_setup; demo_setup(echo=False)"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "PIONEER_"))}
+    env["PIONEER_WORKSPACE"] = str(tmp_path / "workspace")
+    subprocess.run([sys.executable, "-c", setup], cwd=tmp_path, env=env, check=True, timeout=300)
+    dry = _pioneer(tmp_path, "survey", "send-reminders", "--wave", "2019", "--dry-run")
+    assert dry.returncode == 0, dry.stderr
+    assert "2019" in dry.stdout

@@ -50,6 +50,11 @@ admissions_app = typer.Typer(
 )
 app.add_typer(impact_app, name="impact")
 app.add_typer(admissions_app, name="admissions")
+qual_app = typer.Typer(
+    help="Qualitative evidence: transcripts, coding, matrices, agreement, REFI-QDA.",
+    no_args_is_help=True,
+)
+app.add_typer(qual_app, name="qual")
 
 WorkspaceOption = Annotated[
     Path, typer.Option("--workspace", "-w", help="Workspace folder (responses, mailing lists).")
@@ -270,6 +275,33 @@ def import_stata(
 ) -> None:
     """Import a Stata .dta file (wide layout)."""
     _import("stata", file, wave, workspace, replace)
+
+
+@survey_app.command("send-reminders")
+def survey_send_reminders(
+    wave: Annotated[int, typer.Option(help="Survey wave (year) being fielded.")],
+    max_reminders: Annotated[int, typer.Option("--max", help="Reminders per informant.")] = 3,
+    min_gap_days: Annotated[int, typer.Option(help="Days between messages to one person.")] = 7,
+    dry_run: Annotated[bool, typer.Option(help="Say who is due; send nothing.")] = False,
+) -> None:
+    """Remind, by e-mail, the informants who have not completed (cron-friendly)."""
+    import datetime as dt
+
+    from pioneer.web import server
+
+    server.configure()  # before the fielding models are imported
+    server.prepare_store()
+    from pioneer.web.fielding import mail
+
+    summary = mail.send_reminders(
+        wave,
+        max_reminders=max_reminders,
+        min_gap=dt.timedelta(days=min_gap_days),
+        dry_run=dry_run,
+    )
+    typer.echo(str(summary))
+    if not summary.ok:
+        sys.exit(1)
 
 
 @survey_app.command("export")
@@ -658,6 +690,122 @@ def admissions_generate(
 
     path = admissions.generate_extract(output, rows, seed=seed, progress=True)
     typer.echo(f"wrote {path} ({rows} synthetic admissions)")
+
+
+# ---------------------------------------------------------------------------------------------
+# Qualitative evidence
+
+#: The workspace keeps the qualitative project as a REFI-QDA archive.
+QUAL_PROJECT = "qualitative.qdpx"
+
+
+def _qual_project(workspace: Path):
+    from pioneer.errors import AnalysisError
+    from pioneer.qualitative import refi
+
+    path = Path(workspace) / QUAL_PROJECT
+    if not path.exists():
+        raise AnalysisError(
+            f"no qualitative project in {workspace}; fix: pioneer qual import DIR, "
+            "pioneer qual import-qdpx FILE, or make demo (the fictional demonstration corpus)"
+        )
+    return refi.import_qdpx(path)
+
+
+def _save_qual(project, workspace: Path) -> Path:
+    import os
+    import tempfile
+
+    from pioneer.qualitative import refi
+
+    Path(workspace).mkdir(parents=True, exist_ok=True)
+    target = Path(workspace) / QUAL_PROJECT
+    handle, temporary = tempfile.mkstemp(dir=workspace, suffix=".qdpx")
+    os.close(handle)
+    refi.export_qdpx(project, temporary)
+    os.replace(temporary, target)  # all or nothing: the old project stays until this
+    return target
+
+
+@qual_app.command("import")
+def qual_import(
+    folder: Annotated[Path, typer.Argument(help="Transcripts (.txt, .md, .docx) + documents.csv")],
+    workspace: WorkspaceOption = Path("workspace"),
+) -> None:
+    """Import a folder of transcripts as the workspace's project (default coding frame)."""
+    from pioneer.qualitative import transcripts
+
+    project = transcripts.import_project(folder)
+    path = _save_qual(project, workspace)
+    typer.echo(f"{len(project.documents)} documents imported into {path}")
+
+
+@qual_app.command("import-qdpx")
+def qual_import_qdpx(
+    file: Annotated[Path, typer.Argument(help="A .qdpx project from NVivo, MAXQDA, ATLAS.ti…")],
+    workspace: WorkspaceOption = Path("workspace"),
+) -> None:
+    """Import a REFI-QDA project (checked safely, all or nothing)."""
+    from pioneer.qualitative import refi
+
+    project = refi.import_qdpx(file)
+    path = _save_qual(project, workspace)
+    typer.echo(
+        f"{len(project.documents)} documents, {len(project.frame.codes)} codes, "
+        f"{len(project.segments)} coded segments imported into {path}"
+    )
+
+
+@qual_app.command("export-qdpx")
+def qual_export_qdpx(
+    output: Annotated[Path, typer.Option("--output", "-o", help="The .qdpx file to write.")],
+    workspace: WorkspaceOption = Path("workspace"),
+) -> None:
+    """Export the workspace's project as REFI-QDA (.qdpx) for other tools."""
+    from pioneer.qualitative import refi
+
+    typer.echo(f"wrote {refi.export_qdpx(_qual_project(workspace), output)}")
+
+
+@qual_app.command("matrix")
+def qual_matrix(
+    by: Annotated[str, typer.Option(help="site or org_type.")] = "site",
+    codes: Annotated[
+        str | None, typer.Option(help="A code and what is below it, e.g. B.I.")
+    ] = None,
+    statistic: Annotated[str, typer.Option(help="references or sources.")] = "references",
+    threshold: ThresholdOption = None,
+    workspace: WorkspaceOption = Path("workspace"),
+    fmt: FormatOption = "terminal",
+    output: OutOption = None,
+) -> None:
+    """Code × site (or organisation type) matrix of coded references or sources."""
+    from pioneer.qualitative import queries
+
+    options = {} if threshold is None else {"threshold": threshold}
+    result = queries.code_matrix(
+        _qual_project(workspace), by, codes=codes, statistic=statistic, **options
+    )
+    _emit(result, fmt, output)
+
+
+@qual_app.command("agreement")
+def qual_agreement(
+    coders: Annotated[
+        str | None, typer.Option(help="Two coders, comma-separated; default the project's two.")
+    ] = None,
+    workspace: WorkspaceOption = Path("workspace"),
+    fmt: FormatOption = "terminal",
+    output: OutOption = None,
+) -> None:
+    """Inter-coder agreement: Cohen's kappa per code, Krippendorff's alpha by character."""
+    from pioneer.qualitative import agreement
+
+    pair = _split(coders)
+    if pair and len(pair) != 2:
+        raise typer.BadParameter(f"--coders takes two coders, got {coders!r}")
+    result = agreement.agreement_table(_qual_project(workspace), *pair)
+    _emit(result, fmt, output)
 
 
 @app.command()

@@ -42,6 +42,7 @@ class DemoSummary:
     profiles: tuple[Path, ...] = ()
     indicator_figures: tuple[Path, ...] = ()
     workbook: Path | None = None
+    qualitative: tuple[Path, ...] = ()
 
 
 def run(*, out: Path, workspace: Path = ws.DEFAULT_PATH, seed: int = 2019) -> DemoSummary:
@@ -75,6 +76,7 @@ def run(*, out: Path, workspace: Path = ws.DEFAULT_PATH, seed: int = 2019) -> De
                 )
             )
     indicators = write_indicators(registry, workspace, out / "indicators")
+    qualitative = write_qualitative(workspace, out / "qualitative")
     return DemoSummary(
         workspace=(*written, indicators.store),
         tables=tuple(tables),
@@ -84,7 +86,27 @@ def run(*, out: Path, workspace: Path = ws.DEFAULT_PATH, seed: int = 2019) -> De
         profiles=indicators.profiles,
         indicator_figures=indicators.figures,
         workbook=indicators.workbook,
+        qualitative=qualitative,
     )
+
+
+def write_qualitative(workspace: Path, out: Path) -> tuple[Path, ...]:
+    """Load the FICTIONAL demonstration corpus and its worked coding into the workspace (as
+    REFI-QDA) and write its code × site matrix, agreement table and interview tables."""
+    from pioneer.qualitative import agreement, demo, queries, refi, register
+
+    corpus = demo.demo()
+    project = refi.export_qdpx(corpus.project, Path(workspace) / "qualitative.qdpx")
+    results = [
+        replace(
+            queries.code_matrix(corpus.project, "site", codes="B", threshold=0),
+            name="qual_matrix_barriers_by_site",
+        ),
+        agreement.agreement_table(corpus.project),
+        register.table1a(register.published_register_2014()),
+        register.table1b(register.published_register_2014()),
+    ]
+    return (project, *reports.write_all(results, out, formats=("csv", "md")))
 
 
 @dataclass(frozen=True)
@@ -147,6 +169,11 @@ def print_summary(summary: DemoSummary, console: Console) -> None:
     )
     if summary.workbook is not None:
         console.print(f"[bold]Site workbook[/bold]: {summary.workbook}")
+    if summary.qualitative:
+        console.print(
+            "[bold]Qualitative[/bold] (FICTIONAL demonstration corpus): "
+            f"{summary.qualitative[0]} and {_folder(summary.qualitative[1:])}"
+        )
     console.print(
         "Next: .venv/bin/pioneer survey tables --wave 2018 · "
         ".venv/bin/pioneer indicators profile --site kent · .venv/bin/pioneer --help"

@@ -21,6 +21,8 @@ ON_POSTGRES = (
     "test_web_permissions.py",
     "test_web_contacts.py",
     "test_web_questionnaire.py",
+    "test_web_mail.py",
+    "test_web_reminders.py",
 )
 
 

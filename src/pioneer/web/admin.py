@@ -18,7 +18,8 @@ from django.urls import reverse
 
 from pioneer.web.accounts.models import AuditEvent, Membership
 from pioneer.web.accounts.permissions import Permission, has_permission
-from pioneer.web.fielding.models import SurveyWave
+from pioneer.web.fielding.mail_admin import MessageTemplateAdmin
+from pioneer.web.fielding.models import MessageTemplate, SurveyWave
 from pioneer.web.programme.models import Organisation, Site
 
 
@@ -121,3 +122,4 @@ site.register(Organisation, OrganisationAdmin)
 site.register(Membership, MembershipAdmin)
 site.register(SurveyWave, SurveyWaveAdmin)
 site.register(AuditEvent, AuditEventAdmin)
+site.register(MessageTemplate, MessageTemplateAdmin)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from pioneer.web.fielding import respond, views
+from pioneer.web.fielding import optout, respond, views
 
 app_name = "fielding"
 
@@ -20,6 +20,7 @@ urlpatterns = [
     path("contacts/<int:pk>/", views.contact_detail, name="contact_detail"),
     # The respondent's side: no sign-in; the token in the link, then the session.
     path("s/<str:token>/", respond.start, name="respond_start"),
+    path("s/<str:token>/opt-out/", optout.opt_out, name="respond_opt_out"),
     path("respond/", respond.questionnaire, name="respond_questionnaire"),
     path("respond/check/", respond.check, name="respond_check"),
     path("respond/done/", respond.done, name="respond_done"),
