@@ -105,3 +105,16 @@ def test_admissions_generate_then_aggregate_round_trips(capsys, tmp_path):
 
     frame = admissions.read_counts(counts, admission_group="all", age_band="all")
     assert frame["numerator"].sum() == 5000  # every generated admission is counted once
+
+
+def test_impact_run_writes_the_report(capsys, tmp_path):
+    out = tmp_path / "report"
+    code, text, err = run(
+        capsys, "impact", "run", "--outcome", "falls65", "--design", "keeble2019",
+        "--draws", "199", "-o", str(out), "-w", str(tmp_path / "none"),
+    )  # fmt: skip
+    assert code == 0, err
+    assert (out / "report.md").exists()
+    summary = pd.read_csv(out / "impact_summary.csv")
+    assert len(summary) >= 10  # one row per headline estimate
+    assert "Keeble" in text
