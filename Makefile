@@ -26,12 +26,17 @@ serve: $(STAMP) ## Serve the fielding web app with the demo programme on http://
 test: $(STAMP) system lint ## Run the linters and the test suite
 	$(BIN)/pytest
 
-system: ## Install the system packages the tests drive (LibreOffice Calc, headless)
-	@command -v soffice >/dev/null 2>&1 || { \
-	  echo "installing LibreOffice Calc (headless) for the workbook recalculation tests"; \
+system: ## Install the system programs the tests drive: LibreOffice, Chromium, PostgreSQL
+	@missing=""; \
+	command -v soffice >/dev/null 2>&1 || missing="$$missing libreoffice-calc-nogui"; \
+	[ -x /usr/bin/chromium ] || missing="$$missing chromium"; \
+	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages for the tests:$$missing"; \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
-	  $$SUDO apt-get install -y -qq --no-install-recommends libreoffice-calc-nogui >/dev/null; }
+	  $$SUDO apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	fi
 
 lint: $(STAMP) ## Check style and formatting with ruff
 	$(BIN)/ruff check src tests bench
