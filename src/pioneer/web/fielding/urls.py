@@ -1,6 +1,6 @@
 from django.urls import path
 
-from pioneer.web.fielding import optout, respond, views
+from pioneer.web.fielding import monitor_views, optout, respond, views
 
 app_name = "fielding"
 
@@ -18,6 +18,17 @@ urlpatterns = [
         name="contact_import",
     ),
     path("contacts/<int:pk>/", views.contact_detail, name="contact_detail"),
+    # The response monitor (monitor_views; docs/web.md "The response monitor").
+    path("waves/<int:year>/monitor/", monitor_views.monitor, name="monitor"),
+    path("waves/<int:year>/monitor/export/", monitor_views.monitor_export, name="monitor_export"),
+    path(
+        "waves/<int:year>/sites/<slug:site_id>/monitor/",
+        monitor_views.monitor_site,
+        name="monitor_site",
+    ),
+    path("waves/<int:year>/responses.csv", monitor_views.responses_export, name="responses_export"),
+    path("waves/<int:year>/analysis/", monitor_views.analysis, name="analysis"),
+    path("waves/<int:year>/close/", monitor_views.close_wave, name="close_wave"),
     # The respondent's side: no sign-in; the token in the link, then the session.
     path("s/<str:token>/", respond.start, name="respond_start"),
     path("s/<str:token>/opt-out/", optout.opt_out, name="respond_opt_out"),
