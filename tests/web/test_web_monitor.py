@@ -140,6 +140,7 @@ def test_a_site_page_shows_one_sites_organisation_types(client, users, invited):
 def test_users_without_a_role_and_unknown_waves(client, users, invited):
     response, _ = _page(client, users["nobody"])
     assert response.status_code == 403
+    assert _export(client, users["nobody"]).status_code == 403
     client.force_login(users["researcher"])
     assert client.get(reverse("fielding:monitor", kwargs={"year": 2031})).status_code == 404
 

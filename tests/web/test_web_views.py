@@ -50,13 +50,21 @@ UNSCOPED = {
     "programme:site_list",
     "fielding:wave_list",
     "fielding:wave_detail",
+    "fielding:monitor",
+    "fielding:monitor_export",
+}
+#: Programme-wide pages (no site in the URL): refused to site leads altogether.
+PROGRAMME_ONLY = {
+    "fielding:responses_export",
+    "fielding:analysis",
+    "fielding:close_wave",
 }
 
 
 #: The respondent's pages: opened by a token, then the session (test_web_respond.py).
 #: (test_web_questionnaire.py sweeps them: a session reaches its own answers only.)
 RESPONDENT = {name for name, _ in APP if name.startswith("fielding:respond_")}
-SCOPED = [p for p in APP if p[0] not in UNSCOPED | RESPONDENT]
+SCOPED = [p for p in APP if p[0] not in UNSCOPED | RESPONDENT | PROGRAMME_ONLY]
 
 
 def _kwargs(keys, site, contact, wave=2019):
@@ -97,6 +105,17 @@ def test_unscoped_pages_show_a_site_lead_nothing_of_site_B(client, users, sites,
     page = response.content.decode()
     assert "Leeds" not in page
     assert "bea@example.org" not in page
+
+
+@pytest.mark.parametrize("name", sorted(PROGRAMME_ONLY))
+def test_programme_only_pages_refuse_site_leads(client, users, sites, listed, name):
+    keys = next(k for n, k in APP if n == name)
+    url = reverse(name, kwargs=_kwargs(keys, sites["A"], listed["A"]))
+    for user in (users["site_lead"], users["nobody"]):
+        client.force_login(user)
+        assert client.get(url).status_code == 403
+        assert client.post(url).status_code == 403
+    assert not AuditEvent.objects.exists()
 
 
 @pytest.mark.parametrize(("name", "keys"), ADMIN, ids=[n for n, _ in ADMIN])
