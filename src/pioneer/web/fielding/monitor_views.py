@@ -162,7 +162,8 @@ def _table(result: TableResult, names: dict[str, str], heading: str) -> dict[str
         "heading": heading,
         "title": result.title,
         "rows": _display_rows(result, names),
-        "notes": list(result.all_notes()),
+        # The page marks suppressed cells "[c]" (the library's notes say blank, as in files).
+        "notes": [n.replace("shown as blank", "shown as [c]") for n in result.all_notes()],
     }
 
 
