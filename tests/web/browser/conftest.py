@@ -121,17 +121,24 @@ class LiveApp:
     def url(self, path: str) -> str:
         return self.base_url + path
 
+    def new_link(self, year: int, site_id: str) -> str:
+        """The path of a fresh link for another, not yet invited contact (child process)."""
+        return self._run("new_link.py", str(year), site_id).strip()
+
     def fielded_responses(self, year: int) -> list[dict[str, str]]:
         """The wave's submitted answers as response-frame rows, read by a child process."""
+        return json.loads(self._run("read_answers.py", str(year)))
+
+    def _run(self, script: str, *args: str) -> str:
         done = subprocess.run(
-            [sys.executable, str(HERE / "read_answers.py"), str(year)],
+            [sys.executable, str(HERE / script), *args],
             env=_child_env(self.workspace),
             capture_output=True,
             text=True,
             timeout=60,
         )
         assert done.returncode == 0, done.stderr
-        return json.loads(done.stdout)
+        return done.stdout
 
 
 @pytest.fixture(scope="session")

@@ -10,6 +10,7 @@ or critical axe-core violation.
 from __future__ import annotations
 
 import re
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -37,9 +38,15 @@ def _grid(page, row: str, point: str):
     return page.get_by_label(f"{row}: {point}", exact=True)
 
 
-def _continue(page) -> None:
-    page.get_by_role("button", name="Continue", exact=True).click()
-    page.wait_for_load_state()
+def _press(page, button: str, path: str) -> None:
+    """Press a form's button, wait for the page it leads to, and check its address."""
+    with page.expect_navigation():
+        page.get_by_role("button", name=button, exact=True).click()
+    assert urlsplit(page.url).path == path, (button, page.url)
+
+
+def _continue(page, path: str) -> None:
+    _press(page, "Continue", path)
 
 
 def test_respondent_saves_resumes_and_submits(browser, live_app, axe):
@@ -49,39 +56,33 @@ def test_respondent_saves_resumes_and_submits(browser, live_app, axe):
     # The invitation link: a GET shows the start page; only its POST starts.
     page.goto(live_app.url(live_app.link))
     axe(page, "start page")
-    page.get_by_role("button", name="Start now").click()
-    page.wait_for_url(re.compile(r"/respond/page/about_you/$"))
+    _press(page, "Start now", "/respond/page/about_you/")
     axe(page, "page: about you")
     page.get_by_label(ROLE, exact=True).check()
-    _continue(page)
-
-    assert page.url.endswith("/respond/page/initiatives/")
+    _continue(page, "/respond/page/initiatives/")
     axe(page, "page: initiatives")
     for label in INITIATIVES:
         page.get_by_label(label, exact=True).check()
-    _continue(page)
+    _continue(page, "/respond/page/objectives/")
 
     # Pick-N over its limit: the page comes back with the error summary; nothing saved.
-    assert page.url.endswith("/respond/page/objectives/")
     axe(page, "page: objectives")
     for label in (*OBJECTIVES, FOURTH_OBJECTIVE):
         page.get_by_label(label, exact=True).check()
-    _continue(page)
+    _continue(page, "/respond/page/objectives/")
     assert page.title().startswith("Error:")
     summary = page.locator(".govuk-error-summary")
     assert "Choose up to 3 options" in summary.inner_text()
     assert "you chose 4" in summary.inner_text()
     axe(page, "page: objectives with an error")
     page.get_by_label(FOURTH_OBJECTIVE, exact=True).uncheck()
-    _continue(page)
+    _continue(page, "/respond/page/progress/")
 
     # Answer part of the grid page, then save and leave.
-    assert page.url.endswith("/respond/page/progress/")
     axe(page, "page: progress")
     for row, point in PROGRESS.items():
         _grid(page, row, point).check()
-    page.get_by_role("button", name="Save and come back later").click()
-    page.wait_for_url(re.compile(r"/respond/saved/$"))
+    _press(page, "Save and come back later", "/respond/saved/")
     axe(page, "saved page")
     first.close()
 
@@ -90,8 +91,7 @@ def test_respondent_saves_resumes_and_submits(browser, live_app, axe):
     page = second.new_page()
     page.goto(live_app.url(live_app.link))
     axe(page, "start page, resuming")
-    page.get_by_role("button", name="Continue").click()
-    page.wait_for_url(re.compile(r"/respond/page/progress/$"))
+    _continue(page, "/respond/page/progress/")
     for row, point in PROGRESS.items():
         assert _grid(page, row, point).is_checked(), (row, point)
     assert not _grid(page, "Unplanned admissions have reduced", "Substantial").is_checked()
@@ -101,33 +101,26 @@ def test_respondent_saves_resumes_and_submits(browser, live_app, axe):
     for label in OBJECTIVES:
         assert page.get_by_label(label, exact=True).is_checked(), label
     assert not page.get_by_label(FOURTH_OBJECTIVE, exact=True).is_checked()
-    _continue(page)
-
-    assert page.url.endswith("/respond/page/progress/")
-    _continue(page)
-    assert page.url.endswith("/respond/page/barriers/")
+    _continue(page, "/respond/page/progress/")
+    _continue(page, "/respond/page/barriers/")
     axe(page, "page: barriers")
     _grid(page, *BARRIER).check()
-    _continue(page)
-    assert page.url.endswith("/respond/page/facilitators/")
+    _continue(page, "/respond/page/facilitators/")
     axe(page, "page: facilitators")
     _grid(page, *FACILITATOR).check()
-    _continue(page)
-    assert page.url.endswith("/respond/page/closing/")
+    _continue(page, "/respond/page/closing/")
     axe(page, "page: closing")
     page.get_by_label(re.compile("any other comments")).fill(COMMENT)
-    _continue(page)
+    _continue(page, "/respond/check/")
 
     # Check your answers shows every answer, the open text escaped (as text, not markup).
-    assert page.url.endswith("/respond/check/")
     axe(page, "check your answers")
     body = page.locator("main").inner_text()
     for answer in (ROLE, *INITIATIVES, *OBJECTIVES, "Some", "Substantial", BARRIER[1]):
         assert answer in body, answer
     assert "Joint <b>teams</b> & shared records" in body
     assert page.locator("b", has_text="teams").count() == 0
-    page.get_by_role("button", name="Send my answers").click()
-    page.wait_for_url(re.compile(r"/respond/done/$"))
+    _press(page, "Send my answers", "/respond/done/")
     axe(page, "thank-you page")
     assert "thank" in page.inner_text("body").lower()
     second.close()
@@ -175,16 +168,34 @@ def test_respondent_saves_resumes_and_submits(browser, live_app, axe):
     assert {r["site"] for r in rows} == {"barnsley"}
 
 
+def test_the_questionnaire_works_without_javascript(browser, live_app):
+    """With scripting off, the link starts, a page saves and the next page shows."""
+    link = live_app.new_link(2019, "leeds")
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.goto(live_app.url(link))
+    _press(page, "Start now", "/respond/page/about_you/")
+    page.get_by_label(ROLE, exact=True).check()
+    _continue(page, "/respond/page/initiatives/")
+    page.get_by_role("link", name="Back").click()
+    page.wait_for_url(re.compile(r"/respond/page/about_you/$"))
+    assert page.get_by_label(ROLE, exact=True).is_checked()
+    context.close()
+
+
 def test_researcher_pages(browser, live_app, axe):
     context = browser.new_context()
     page = context.new_page()
     page.goto(live_app.url("/accounts/login/"))
     axe(page, "login page")
     page.get_by_label("Username").fill("demo-researcher")
+    page.get_by_label("Password").fill("not the password")
+    _press(page, "Sign in", "/accounts/login/")
+    assert page.locator(".govuk-error-summary").count() == 1
+    axe(page, "login page with an error")
+    page.get_by_label("Username").fill("demo-researcher")
     page.get_by_label("Password").fill(live_app.logins["demo-researcher"])
-    page.get_by_role("button", name=re.compile("sign in", re.I)).click()
-    page.wait_for_load_state()
-    assert "/accounts/login/" not in page.url
+    _press(page, "Sign in", "/")
     axe(page, "home page (researcher)")
     page.goto(live_app.url("/waves/2019/"))
     assert page.locator("h1").count() == 1
