@@ -15,11 +15,13 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from pioneer.fielding.monitor import response_rates
 from pioneer.web.accounts.models import AuditEvent
 from pioneer.web.fielding import invitations
 from pioneer.web.fielding.answers_store import Answer, QuestionnaireResponse
 from pioneer.web.fielding.contacts import import_contacts
 from pioneer.web.fielding.models import Contact, Invitation, SurveyWave
+from pioneer.web.fielding.monitor_views import complement
 
 HEADER = "site,name,email,organisation,organisation_type,role\n"
 
@@ -95,7 +97,9 @@ def test_a_researcher_sees_every_site_with_exact_counts(client, users, invited):
     Wilson 95% interval for 6/9 by hand (z = 1.96, z^2 = 3.8416):
     centre = (6/9 + 3.8416/18) / (1 + 3.8416/9) = 0.88009 / 1.42684 = 0.61681;
     half = 1.96 * sqrt(0.22222/9 + 3.8416/324) / 1.42684 = 0.26261 -> 35.4% to 87.9%.
-    Leeds: 6, 0, 5, 83 (5/6), 0. LA overall: 3 invited, 1 completed (shown: threshold 0).
+    Leeds: 6, 0, 5, 83 (5/6), 0. LA overall: 3 invited, 1 completed (shown: threshold 0),
+    1/3 -> 33%, Wilson: centre (1/3 + 3.8416/6) / (1 + 3.8416/3) = 0.97360 / 2.28053 = 0.42692,
+    half 1.96 * sqrt(0.074074 + 0.106711) / 2.28053 = 0.36543 -> 6.1% to 79.2%.
     """
     response, page = _page(client, users["researcher"])
     assert response.status_code == 200
@@ -110,12 +114,13 @@ def test_a_researcher_sees_every_site_with_exact_counts(client, users, invited):
 
 def test_a_site_lead_sees_only_their_site_with_small_counts_suppressed(client, users, invited):
     """Lead of Barnsley: Barnsley's 9 invited and 6 completed shown, its 1 started
-    suppressed; LA (3 invited, 1 completed) suppressed whole; no Leeds at all."""
+    suppressed; LA (3 invited, 1 completed) suppressed whole, and CCG with it, since
+    Barnsley's total (9 invited, 6 completed) less CCG's would give LA away; no Leeds."""
     response, page = _page(client, users["site_lead"])
     assert response.status_code == 200
     assert _row(page, "Barnsley") == ["9", "[c]", "6", "67 (35–88)", "4"]
     assert _row(page, "LA") == ["[c]", "0", "[c]", "[c]", "[c]"]  # zero started is shown
-    assert _row(page, "CCG")[:3] == ["6", "[c]", "5"]
+    assert _row(page, "CCG") == ["[c]"] * 5
     assert _row(page, "All invitations")[:3] == ["9", "[c]", "6"]
     assert "Leeds" not in page
     assert "leeds" not in page
@@ -127,7 +132,8 @@ def test_a_site_lead_of_A_is_refused_B_site_monitor(client, users, invited):
     assert response.status_code == 403
     response, page = _page(client, users["site_lead"], "fielding:monitor_site", site_id="barnsley")
     assert response.status_code == 200
-    assert _row(page, "CCG")[:3] == ["6", "[c]", "5"]
+    assert _row(page, "CCG") == ["[c]"] * 5  # as on the wave's page
+    assert _row(page, "All invitations") == ["9", "[c]", "6", "67 (35–88)", "4"]
 
 
 def test_a_site_page_shows_one_sites_organisation_types(client, users, invited):
@@ -135,6 +141,30 @@ def test_a_site_page_shows_one_sites_organisation_types(client, users, invited):
     _, page = _page(client, users["researcher"], "fielding:monitor_site", site_id="leeds")
     assert _row(page, "CCG")[:3] == ["6", "0", "5"]
     assert '<th scope="row" class="govuk-table__header">LA</th>' not in page
+
+
+def test_a_lone_suppressed_row_gets_a_complement():
+    """CCG 6 invited / 5 completed, LA 3 / 1, NHS provider 7 / 6 at threshold 5: LA alone
+    is small, so the shown row with the fewest completed (CCG, 5) is hidden too; NHS
+    provider stays. Threshold 0 hides nothing."""
+    records = (
+        [("barnsley", "CCG", "complete", 0)] * 5
+        + [("barnsley", "CCG", "not_started", 1)]
+        + [("barnsley", "LA", "complete", 0)]
+        + [("barnsley", "LA", "not_started", 0)] * 2
+        + [("barnsley", "NHS provider", "complete", 0)] * 6
+        + [("barnsley", "NHS provider", "not_started", 0)]
+    )
+    invitations_ = pd.DataFrame(records, columns=["site", "org_type", "status", "reminders_sent"])
+    plain = response_rates(invitations_, by="org_type", threshold=5)
+    result = complement(plain)
+    frame = result.frame.set_index("org_type")
+    assert frame["base"].isna().tolist() == [True, True, False]
+    assert frame.loc["NHS provider", ["base", "n"]].tolist() == [7, 6]
+    assert result.suppression.cells_suppressed == plain.suppression.cells_suppressed + 2
+    assert complement(response_rates(invitations_, by="org_type", threshold=0)).frame[
+        "base"
+    ].tolist() == [6, 3, 7]
 
 
 def test_users_without_a_role_and_unknown_waves(client, users, invited):
@@ -181,12 +211,12 @@ def test_the_csv_export_is_the_scoped_suppressed_table(client, users, invited):
     table = pd.read_csv(io.BytesIO(response.content), keep_default_na=False)
     assert list(table["org_type"]) == ["CCG", "LA"]
     rows = table.set_index("org_type")
-    assert (rows.loc["CCG", "base"], rows.loc["CCG", "n"], rows.loc["CCG", "partial"]) == (
-        "6",
-        "5",
-        "",
-    )
-    assert rows.loc["LA", "base"] == rows.loc["LA", "n"] == ""  # 3 and 1: suppressed
+    # LA (3, 1) suppressed, CCG (6, 5) as its complement; started: CCG's 1 hidden, LA's 0 shown
+    assert rows.loc["CCG", ["base", "n", "partial", "percent"]].tolist() == ["", "", "", ""]
+    assert rows.loc["LA", ["base", "n", "partial", "percent"]].tolist() == ["", "", "0", ""]
+    response = _export(client, users["site_lead"], format="csv", by="all")
+    total = pd.read_csv(io.BytesIO(response.content), keep_default_na=False)
+    assert total[["base", "n", "partial"]].values.tolist() == [[9, 6, ""]]
     response = _export(client, users["researcher"], format="csv", by="site")
     table = pd.read_csv(io.BytesIO(response.content)).set_index("site")
     assert table.loc["barnsley", ["base", "n", "partial", "reminders_sent"]].tolist() == [

@@ -10,6 +10,7 @@ who already see the mailing lists, follow fieldwork with exact counts (threshold
 
 from __future__ import annotations
 
+import dataclasses
 import tempfile
 from pathlib import Path
 
@@ -111,7 +112,70 @@ def rates(user, wave: SurveyWave, by: tuple[str, ...], site: Site | None = None)
         sites = list(
             permitted_sites(user, Permission.MONITOR_VIEW).values_list("site_id", flat=True)
         )
-    return response_rates(frame, by=by, sites=sites, threshold=threshold_for(user))
+    return complement(response_rates(frame, by=by, sites=sites, threshold=threshold_for(user)))
+
+
+_ROW = ("base", "n", "percent", "ci_lower", "ci_upper", "reminders_sent")
+
+
+def _complement_once(frame: pd.DataFrame, group_key: str | None) -> tuple[pd.DataFrame, int]:
+    """Within each group of rows that add up to a published total, a lone suppressed
+    row (or lone suppressed ``partial``) gets a second one beside it: the shown row with
+    the smallest positive count. Otherwise the total less the rows shown gives it away."""
+    added = 0
+    groups = (
+        frame.groupby(group_key, sort=False, observed=True).groups
+        if group_key
+        else {(): frame.index}
+    )
+    for index in groups.values():
+        rows = frame.loc[index]
+        for hidden, count, columns in (("base", "n", _ROW), ("partial", "partial", ("partial",))):
+            if int(rows[hidden].isna().sum()) != 1:
+                continue
+            shown = rows[rows[hidden].notna() & rows[count].notna()]
+            positive = shown[shown[count] > 0]
+            candidates = positive if len(positive) else shown[shown["base"] > 0]
+            if candidates.empty or (not len(positive) and hidden == "partial"):
+                continue
+            choice = candidates.sort_values([count, "base"], kind="stable").index[0]
+            for column in columns:
+                if pd.notna(frame.at[choice, column]):
+                    frame.at[choice, column] = pd.NA
+                    added += column in ("base", "n", "partial")
+    return frame, added
+
+
+def complement(result: TableResult) -> TableResult:
+    """``result`` with complementary suppression across the rows of each published total.
+
+    ``response_rates`` hides small counts cell by cell; the monitor also shows totals, so a
+    single hidden row could be recovered by subtraction. Splits by one dimension are
+    checked as one group; by site and organisation type, within each site and each
+    organisation type, repeated until nothing changes.
+    """
+    if not result.suppression or result.suppression.threshold <= 1:
+        return result
+    keys = [k for k in ("site", "org_type") if k in result.frame.columns]
+    if not keys:
+        return result
+    frame = result.frame.copy()
+    passes = [None] if len(keys) == 1 else ["site", "org_type"]
+    added = 0
+    for _ in range(10):
+        changed = 0
+        for group_key in passes:
+            frame, n = _complement_once(frame, group_key)
+            changed += n
+        added += changed
+        if not changed:
+            break
+    if not added:
+        return result
+    suppression = dataclasses.replace(
+        result.suppression, cells_suppressed=result.suppression.cells_suppressed + added
+    )
+    return dataclasses.replace(result, frame=frame, suppression=suppression)
 
 
 def _wave(year: int) -> SurveyWave:
