@@ -233,3 +233,21 @@ def test_the_axe_check_catches_a_violation(browser, axe):
     assert {"label", "image-alt"} <= rules
     with pytest.raises(AssertionError, match="bad page"):
         axe.assert_clean()
+
+
+def test_site_lead_monitor(browser, live_app, axe):
+    """A site lead's monitor (own site only, small numbers suppressed) passes axe-core."""
+    context = browser.new_context(bypass_csp=True)
+    page = context.new_page()
+    page.goto(live_app.url("/accounts/login/"))
+    page.get_by_label("Username").fill("demo-lead-barnsley")
+    page.get_by_label("Password").fill(live_app.logins["demo-lead-barnsley"])
+    _press(page, "Sign in", "/")
+    response = page.goto(live_app.url("/waves/2019/monitor/"))
+    assert response.status == 200
+    assert "Barnsley" in page.locator("main").inner_text()
+    axe(page, "monitor (site lead)")
+    response = page.goto(live_app.url("/waves/2019/sites/leeds/monitor/"))
+    assert response.status == 403  # another site's monitor is refused
+    context.close()
+    axe.assert_clean()
