@@ -195,6 +195,15 @@ def test_partial_counts_a_saved_page_not_yet_submitted(client, users, sites, wav
     assert _row(page, "Leeds")[:3] == ["1", "1", "0"]
 
 
+def test_a_submitted_questionnaire_stays_complete_after_an_opt_out(client, users, sites, waves):
+    import_contacts(waves[2019], CONTACTS.encode(), label="contacts.csv")
+    invitation, token = invitations.issue(Contact.objects.get(email="lc0@example.org"))
+    _respond(token, "some")
+    Invitation.objects.filter(pk=invitation.pk).update(status="opted_out")
+    _, page = _page(client, users["researcher"])
+    assert _row(page, "Leeds")[:3] == ["1", "0", "1"]
+
+
 # --- exports --------------------------------------------------------------------------------
 
 

@@ -63,9 +63,10 @@ EXPORT_SPLITS: dict[str, tuple[str, ...]] = {
 def invitations_frame(invitations) -> pd.DataFrame:
     """The invitations frame ``response_rates`` takes, from an Invitation queryset.
 
-    Status: ``complete`` once submitted; ``partial`` when the respondent started (pressed
-    *Start*, or saved a page) without submitting; else ``not_started`` (bounced and
-    opted-out invitations stay in the base: they were invited).
+    Status: ``complete`` once submitted (also if the person opted out afterwards);
+    ``partial`` when the respondent started (pressed *Start*, or saved a page) without
+    submitting; else ``not_started`` (bounced and opted-out invitations stay in the base:
+    they were invited).
     """
     rows = invitations.values_list(
         "contact__site__site_id",
@@ -73,10 +74,11 @@ def invitations_frame(invitations) -> pd.DataFrame:
         "status",
         "reminders_sent",
         "questionnaire__pk",
+        "questionnaire__submitted_at",
     )
     records = []
-    for site_id, org_type, status, reminders, progress in rows:
-        if status == Invitation.Status.COMPLETED:
+    for site_id, org_type, status, reminders, progress, submitted in rows:
+        if status == Invitation.Status.COMPLETED or submitted is not None:
             state = "complete"
         elif status == Invitation.Status.STARTED or progress is not None:
             state = "partial"
