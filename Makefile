@@ -26,10 +26,11 @@ serve: $(STAMP) ## Serve the fielding web app with the demo programme on http://
 test: $(STAMP) system lint ## Run the linters and the test suite
 	$(BIN)/pytest
 
-system: ## Install the system programs the tests drive: LibreOffice, Chromium, PostgreSQL
+system: ## Install the programs the tests drive: LibreOffice, Chromium, npm (axe-core), PostgreSQL
 	@missing=""; \
 	command -v soffice >/dev/null 2>&1 || missing="$$missing libreoffice-calc-nogui"; \
 	[ -x /usr/bin/chromium ] || missing="$$missing chromium"; \
+	command -v npm >/dev/null 2>&1 || missing="$$missing npm"; \
 	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing Debian packages for the tests:$$missing"; \
