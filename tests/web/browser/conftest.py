@@ -141,7 +141,7 @@ class LiveApp:
         return done.stdout
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def live_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveApp]:
     """The demo programme served by the real app in a child process (stopped afterwards)."""
     workspace = tmp_path_factory.mktemp("browser-workspace")
@@ -192,7 +192,9 @@ def _tail(workspace: Path) -> str:
     return "\n".join(text.splitlines()[-30:])
 
 
-@pytest.fixture(scope="session")
+# Module scope, not session: Playwright's sync API keeps an event loop running while it is
+# open, and Django then refuses database calls ("async context") in the tests that follow.
+@pytest.fixture(scope="module")
 def browser(chromium_path: str):
     """Headless Chromium (Playwright gives each launch a fresh, temporary profile)."""
     from playwright.sync_api import sync_playwright
