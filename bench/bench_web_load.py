@@ -365,6 +365,13 @@ def summary(recorder: Recorder, seconds: float) -> dict:
     }
 
 
+def arrive(rng: random.Random, think: float) -> None:
+    """Spread the clients' first requests over one think time, as respondents arrive at
+    different moments (all starting at once measures a burst the server never sees)."""
+    if think > 0:
+        time.sleep(rng.uniform(0, think))
+
+
 def trivial_phase(port: int, clients: int, seconds: float, think: float) -> dict:
     recorder = Recorder()
     stop = threading.Event()
@@ -372,6 +379,7 @@ def trivial_phase(port: int, clients: int, seconds: float, think: float) -> dict
     def client(seed: int) -> None:
         rng = random.Random(seed)
         browser = Browser(port, recorder)
+        arrive(rng, think)
         while not stop.is_set():
             try:
                 browser.request("GET", TRIVIAL)
@@ -409,6 +417,7 @@ def questionnaire_phase(
     def client(seed: int) -> None:
         rng = random.Random(seed)
         browser = Browser(port, recorder)
+        arrive(rng, think)
         while not stop.is_set():
             with recorder.lock:
                 if not queue:
