@@ -11,8 +11,8 @@ import openpyxl
 import pandas as pd
 import pytest
 
+from cli_runner import run
 from pioneer import workspace as ws
-from pioneer.cli import main
 from pioneer.survey import synthetic
 
 pytestmark = pytest.mark.functional
@@ -31,16 +31,6 @@ def workspace(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("workspace")
     ws.save(synthetic.generate(seed=2019).to_survey_data(), path)
     return path
-
-
-def run(capsys, *args: str) -> tuple[int, str, str]:
-    try:
-        main(list(args))
-        code = 0
-    except SystemExit as exit_:
-        code = int(exit_.code or 0)
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
 
 
 def test_programme_sites_lists_the_25_pioneers(capsys, tmp_path):

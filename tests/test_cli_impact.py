@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from pioneer.cli import main
+from cli_runner import run
 from pioneer.impact import event_study, panel
 from pioneer.indicators import ingest
 
@@ -19,16 +19,6 @@ ADMISSIONS = Path(__file__).parent / "fixtures" / "admissions"
 @pytest.fixture(autouse=True)
 def wide_terminal(monkeypatch):
     monkeypatch.setenv("COLUMNS", "200")
-
-
-def run(capsys, *args: str) -> tuple[int, str, str]:
-    try:
-        main(list(args))
-        code = 0
-    except SystemExit as exit_:
-        code = int(exit_.code or 0)
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
 
 
 def test_event_study_prints_the_library_result_and_draws_it(capsys, tmp_path):

@@ -8,7 +8,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from pioneer.cli import main
+from cli_runner import run
 
 pytestmark = pytest.mark.functional
 
@@ -18,16 +18,6 @@ FIXTURES = Path(__file__).parent / "fixtures" / "indicators"
 @pytest.fixture(autouse=True)
 def wide_terminal(monkeypatch):
     monkeypatch.setenv("COLUMNS", "200")
-
-
-def run(capsys, *args: str) -> tuple[int, str, str]:
-    try:
-        main(list(args))
-        code = 0
-    except SystemExit as exit_:
-        code = int(exit_.code or 0)
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
 
 
 def test_import_then_reimport_replaces_and_a_bad_file_changes_nothing(capsys, tmp_path):

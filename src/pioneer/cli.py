@@ -373,6 +373,14 @@ def _site_id(programme, name: str) -> str:
     return name if name in programme.site_ids else programme.resolve(name)
 
 
+def _programme_site(name: str):
+    """The Pioneer registry and the id of the site ``name`` (an id or any of its names)."""
+    from pioneer import programme as registry
+
+    programme = registry.load("pioneers")
+    return programme, _site_id(programme, name)
+
+
 def _split(text: str | None) -> tuple[str, ...]:
     return tuple(part.strip() for part in (text or "").split(",") if part.strip())
 
@@ -413,11 +421,9 @@ def indicators_profile(
     output: OutOption = None,
 ) -> None:
     """A site's profile: every indicator against the chosen comparators."""
-    from pioneer import programme as registry
     from pioneer.indicators import profile
 
-    programme = registry.load("pioneers")
-    site_id = _site_id(programme, site)
+    programme, site_id = _programme_site(site)
     result = profile.site_profile(
         _indicator_data(workspace),
         programme,
@@ -439,12 +445,10 @@ def chart_trend(
     workspace: WorkspaceOption = Path("workspace"),
 ) -> None:
     """A site's values over time against its comparators."""
-    from pioneer import programme as registry
     from pioneer.indicators import catalogue, profile, views
     from pioneer.reports import indicator_figures
 
-    programme = registry.load("pioneers")
-    site_id = _site_id(programme, site)
+    programme, site_id = _programme_site(site)
     meta = catalogue.load().get(indicator)
     frame, ids = profile.trend_series(
         _indicator_data(workspace),
@@ -467,12 +471,10 @@ def chart_spine(
     workspace: WorkspaceOption = Path("workspace"),
 ) -> None:
     """Every indicator of a site against the spread of English districts."""
-    from pioneer import programme as registry
     from pioneer.indicators import profile, views
     from pioneer.reports import indicator_figures
 
-    programme = registry.load("pioneers")
-    site_id = _site_id(programme, site)
+    programme, site_id = _programme_site(site)
     data = _indicator_data(workspace)
     site_profile = profile.site_profile(data, programme, site_id, ("england",), period=period)
     result = views.spine_view(site_profile, views.england_distributions(data, site_profile))
@@ -645,12 +647,10 @@ def impact_synth(
     output: OutOption = None,
 ) -> None:
     """Synthetic control for one site, with the placebo-in-space p-value."""
-    from pioneer import programme as registry
     from pioneer.impact.synth import site_synthetic_control
     from pioneer.reports import impact_figures
 
-    programme = registry.load("pioneers")
-    site_id = _site_id(programme, site)
+    programme, site_id = _programme_site(site)
     waves = str(programme.site(site_id).programme_wave)
     result = site_synthetic_control(_panel(workspace, outcome, waves).frame, site_id)
     _emit_impact([result], fmt, output, outcome)
