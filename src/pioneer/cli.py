@@ -817,8 +817,12 @@ def serve(
     ] = False,
 ) -> None:
     """Serve the fielding web app on http://127.0.0.1:PORT (Ctrl-C stops it)."""
+    import os
+
     from pioneer import web
 
+    # Links in e-mails and the demo's printout point at the port actually served.
+    os.environ.setdefault("PIONEER_BASE_URL", f"http://127.0.0.1:{port}")
     if demo_programme:
         web.demo_setup()
     web.serve(port)

@@ -80,7 +80,11 @@ def demo_setup(*, seed: int = 2019, echo: bool = True) -> DemoProgramme:
     return result
 
 
-def print_logins(result: DemoProgramme, url: str = "http://127.0.0.1:8000/") -> None:
+def print_logins(result: DemoProgramme, url: str | None = None) -> None:
+    if url is None:  # the address the site is served on (PIONEER_BASE_URL)
+        from django.conf import settings
+
+        url = settings.PIONEER_BASE_URL.rstrip("/") + "/"
     print(f"Demo programme: waves {', '.join(map(str, result.waves))}; {result.contacts} contacts")
     print(f"Sign in at {url}accounts/login/ with (passwords are new on every run):")
     for login in result.logins:
