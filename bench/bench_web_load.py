@@ -43,6 +43,7 @@ import json
 import os
 import random
 import re
+import shutil
 import signal
 import socket
 import statistics
@@ -532,10 +533,12 @@ def bench_database(database: str, args: argparse.Namespace) -> dict:
     if cluster is not None:
         env["DATABASE_URL"] = cluster.url
     try:
-        return _bench_store(database, args, folder, env)
+        result = _bench_store(database, args, folder, env)
     finally:
         if cluster is not None:
             cluster.stop()
+    shutil.rmtree(folder, ignore_errors=True)  # kept (with gunicorn.log) when a phase fails
+    return result
 
 
 def _bench_store(database: str, args: argparse.Namespace, folder: Path, env: dict) -> dict:
