@@ -35,41 +35,16 @@ import numpy as np
 import pandas as pd
 
 from pioneer.errors import AnalysisError
+from pioneer.indicators import ingest
 
 if TYPE_CHECKING:
     from pioneer.indicators.areas import Comparator
     from pioneer.indicators.catalogue import Catalogue, Indicator
     from pioneer.programme import Programme
 
-#: The indicator-frame columns (issue 3 contract), in order.
-DATA_COLUMNS: tuple[str, ...] = (
-    "indicator_id",
-    "area_code",
-    "area_name",
-    "area_type",
-    "period",
-    "year",
-    "sex",
-    "age",
-    "numerator",
-    "denominator",
-    "value",
-    "lower_95",
-    "upper_95",
-    "lower_99_8",
-    "upper_99_8",
-    "fingertips_comparison",
-    "approximation",
-)
-NUMERIC_DATA_COLUMNS: tuple[str, ...] = (
-    "numerator",
-    "denominator",
-    "value",
-    "lower_95",
-    "upper_95",
-    "lower_99_8",
-    "upper_99_8",
-)
+#: The indicator-frame columns and its numeric ones (defined once, in ``ingest``).
+DATA_COLUMNS: tuple[str, ...] = ingest.INDICATOR_COLUMNS
+NUMERIC_DATA_COLUMNS: tuple[str, ...] = tuple(ingest.NUMBER_COLUMNS)
 INDICATOR_COLUMNS: tuple[str, ...] = (
     "indicator_id",
     "title",
@@ -908,7 +883,6 @@ def assemble(
 
 def packaged_content(programme_id: str = "pioneers", **options: object) -> WorkbookContent:
     """:func:`assemble` over the packaged real data and the packaged programme registry."""
-    from pioneer.indicators import ingest
     from pioneer.programme import load
 
     return assemble(ingest.packaged(), load(programme_id), **options)  # type: ignore[arg-type]
