@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "pioneer.web.programme",
     "pioneer.web.accounts",
     "pioneer.web.fielding",
+    "pioneer.web.qualitative",
 ]
 
 MIDDLEWARE = [

@@ -1,4 +1,4 @@
-"""URL configuration: the programme pages, fielding, accounts and the programme-admin site."""
+"""URL configuration: the programme pages, fielding, qualitative evidence, accounts and the programme-admin site."""
 
 from django.urls import include, path
 
@@ -7,6 +7,7 @@ from pioneer.web.admin import site as admin_site
 urlpatterns = [
     path("", include("pioneer.web.programme.urls")),
     path("", include("pioneer.web.fielding.urls")),
+    path("qual/", include("pioneer.web.qualitative.urls")),
     path("accounts/", include("pioneer.web.accounts.urls")),
     path("admin/", admin_site.urls),
 ]

@@ -1,0 +1,1 @@
+"""Qualitative evidence on the web: transcripts, the coding frame, coding and matrices."""
