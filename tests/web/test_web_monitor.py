@@ -366,6 +366,7 @@ def test_closing_needs_a_programme_admin_and_a_post(client, users, invited):
     client.force_login(users["programme_admin"])
     assert client.get(url).status_code == 405
     assert SurveyWave.objects.get(year=2019).is_open
+    wave_pk = SurveyWave.objects.get(year=2019).pk
     _, page = _page(client, users["programme_admin"])
     assert "Close the 2019 wave" in page
     response = client.post(url)
@@ -374,6 +375,13 @@ def test_closing_needs_a_programme_admin_and_a_post(client, users, invited):
     _, page = _page(client, users["programme_admin"])
     assert "these figures are final" in page
     assert "Close the 2019 wave" not in page
+    # The closing is in the audit trail, and the monitor says who closed the wave and when.
+    event = AuditEvent.objects.get(action="change")
+    assert (event.record_type, event.record_id) == ("fielding.surveywave", str(wave_pk))
+    assert event.username == users["programme_admin"].username
+    assert f"by {users['programme_admin'].username}" in page
+    assert client.post(url).status_code == 302  # closing again changes nothing
+    assert AuditEvent.objects.filter(action="change").count() == 1
     assert _row(page, "Barnsley") == ["9", "1", "6", "67 (35–88)", "4"]
 
 

@@ -1,4 +1,4 @@
-"""URL configuration: the programme pages, fielding, qualitative evidence, accounts and the programme-admin site."""
+"""URL configuration: the programme pages, fielding, qualitative evidence, accounts, admin."""
 
 from django.urls import include, path
 

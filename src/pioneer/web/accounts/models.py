@@ -76,6 +76,7 @@ class AuditEvent(models.Model):
         VIEW = "view", "Viewed"
         IMPORT = "import", "Imported"
         EXPORT = "export", "Exported"
+        CHANGE = "change", "Changed"
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"

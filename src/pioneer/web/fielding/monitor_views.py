@@ -246,8 +246,18 @@ def _monitor_context(request, wave: SurveyWave, site: Site | None) -> dict[str, 
     tables_shown.append(_table(rates(user, wave, ("org_type",), site), names, "Organisation type"))
     tables_shown.append(_table(rates(user, wave, (), site), names, "Total"))
     programme_wide = has_permission(user, Permission.MONITOR_VIEW)
+    closing = None
+    if not wave.is_open:
+        # Written by close_wave; waves closed some other way (the admin, the demo) have none.
+        closing = AuditEvent.objects.filter(
+            action=AuditEvent.Action.CHANGE,
+            record_type=SurveyWave._meta.label_lower,
+            record_id=str(wave.pk),
+        ).first()
     return {
         "wave": wave,
+        "closing": closing,
+        "show_closer": programme_wide,
         "site": site,
         "tables": tables_shown,
         "threshold": threshold_for(user),
@@ -346,6 +356,7 @@ def close_wave(request, year: int):
         status=SurveyWave.Status.CLOSED
     )
     if changed:
+        audit.record(request, [wave], action=AuditEvent.Action.CHANGE)
         messages.success(request, f"The {wave.year} wave is closed; its figures are final.")
     else:
         messages.info(request, f"The {wave.year} wave was already closed.")
