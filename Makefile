@@ -17,11 +17,19 @@ $(STAMP): pyproject.toml constraints.txt
 
 venv: $(STAMP) ## Create .venv and install Pioneer with its pinned dependencies
 
-demo: $(STAMP) ## Build the demo workspace and write every table and figure to out/
-	$(BIN)/pioneer demo --out out
+# `make demo SERVE=no` builds the outputs and stops; `make demo PORT=8001` serves elsewhere.
+SERVE ?= yes
+PORT  ?= 8000
 
-serve: $(STAMP) ## Serve the fielding web app with the demo programme on http://127.0.0.1:8000
-	$(BIN)/pioneer serve --demo --port 8000
+demo: $(STAMP) ## Build the demo workspace, write every table and figure to out/, then serve the web app
+	$(BIN)/pioneer demo --out out
+ifneq ($(SERVE),no)
+	@echo "Serving the web app with the demo programme on http://127.0.0.1:$(PORT)/ (Ctrl-C stops it)"
+	$(BIN)/pioneer serve --demo --port $(PORT)
+endif
+
+serve: $(STAMP) ## Serve the web app with the demo programme only (no tables), on http://127.0.0.1:8000
+	$(BIN)/pioneer serve --demo --port $(PORT)
 
 test: $(STAMP) system lint ## Run the linters and the test suite
 	$(BIN)/pytest

@@ -820,7 +820,9 @@ def serve(
     import os
 
     from pioneer import web
+    from pioneer.web.server import check_port_free
 
+    check_port_free("127.0.0.1", port)  # before the demo is built, not after
     # Links in e-mails and the demo's printout point at the port actually served.
     os.environ.setdefault("PIONEER_BASE_URL", f"http://127.0.0.1:{port}")
     if demo_programme:

@@ -29,6 +29,10 @@ class AnalysisError(PioneerError):
     """An analysis was asked for something the data cannot give."""
 
 
+class ServiceError(PioneerError):
+    """A server Pioneer starts cannot start (its port is taken, for one)."""
+
+
 class DataFileError(PioneerError):
     """A data file cannot be read; names the place and the fix.
 

@@ -26,6 +26,25 @@ def test_serve_refuses_a_bad_port(port):
         pioneer.web.serve(port)
 
 
+def test_a_port_in_use_is_refused_with_the_fix(capsys, monkeypatch):
+    from pioneer.cli import main
+    from pioneer.errors import ServiceError
+
+    monkeypatch.setenv("PIONEER_BASE_URL", "http://127.0.0.1:1/")  # serve would set it
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        with pytest.raises(ServiceError, match=rf"cannot serve on 127\.0\.0\.1:{port}"):
+            pioneer.web.serve(port)
+        with pytest.raises(SystemExit) as exited:
+            main(["serve", "--demo", "--port", str(port)])
+    assert exited.value.code == 2
+    err = capsys.readouterr().err
+    assert f"ServiceError: cannot serve on 127.0.0.1:{port}" in err
+    assert f"make demo PORT={port + 1}" in err
+
+
 def test_serve_migrates_loads_the_registry_and_answers(tmp_path):
     port = _free_port()
     env = {

@@ -8,6 +8,9 @@ for the demo and a single evaluator on one machine. A shared deployment runs
 from __future__ import annotations
 
 import os
+import socket
+
+from pioneer.errors import ServiceError
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
@@ -36,6 +39,21 @@ def prepare_store(programme_id: str = "pioneers") -> None:
     load_registry(programme_id)
 
 
+def check_port_free(host: str, port: int) -> None:
+    """Refuse early, with the fix, when another program already listens on the port."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as error:
+            raise ServiceError(
+                f"cannot serve on {host}:{port}: {error.strerror or error}. Stop the program "
+                f"using that port, or choose another: pioneer serve --port {port + 1} "
+                f"(make demo PORT={port + 1})"
+            ) from None
+
+
 def serve(port: int = 8000, host: str = "127.0.0.1") -> None:
     """Migrate, load the registry, and run the threaded development server (blocks).
 
@@ -43,6 +61,7 @@ def serve(port: int = 8000, host: str = "127.0.0.1") -> None:
     """
     if isinstance(port, bool) or not isinstance(port, int) or not 0 < port < 65536:
         raise ValueError(f"the port must be a whole number from 1 to 65535; got {port!r}")
+    check_port_free(host, port)
     configure(loopback=host in LOOPBACK)
     prepare_store()
     from django.core.management import call_command
