@@ -103,6 +103,27 @@ def test_a_bad_file_names_the_problem_and_writes_nothing(sites, waves, case):
     assert PanelMember.objects.count() == 0
 
 
+def test_every_bad_row_is_listed_in_one_error(sites, waves):
+    text = HEADER + (
+        "barnsley,Ann,ann@example.org,X,CCG,\n"  # row 2: fine
+        "atlantis,Bob,bob@example.org,X,CCG,\n"  # row 3: unknown site
+        "barnsley,Cy,not-an-address,X,CCG,\n"  # row 4: bad address
+        "barnsley,Di,ann@example.org,X,Charity,\n"  # row 5: duplicate (first problem only)
+    )
+    with pytest.raises(DataFileError) as caught:
+        _import(waves[2018], text)
+    message = str(caught.value)
+    assert message.startswith("contacts.csv: 3 problems, nothing was imported:")
+    assert [p.row for p in caught.value.problems] == [3, 4, 5]
+    assert "row 3, column 'site': unknown site; found 'atlantis'" in message
+    assert "row 4, column 'email': not a valid e-mail address" in message
+    # Addresses echoed in errors keep their domain only.
+    assert "row 5, column 'email': the e-mail address is already in row 2" in message
+    assert "found '…@example.org'" in message
+    assert "ann@" not in message
+    assert Contact.objects.count() == 0
+
+
 def test_a_file_that_is_not_utf8_is_refused(sites, waves):
     data = (HEADER + "barnsley,Zoë,zoe@example.org,X,CCG,\n").encode("latin-1")
     with pytest.raises(DataFileError, match=r"not UTF-8 text.*Fix: save it as .CSV UTF-8."):

@@ -22,7 +22,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 
-from pioneer.errors import DataFileError
+from pioneer.errors import DataFileError, Problems
 from pioneer.survey.frame import ORG_TYPES
 from pioneer.web.accounts.permissions import Permission, has_permission
 from pioneer.web.fielding.models import Contact, PanelMember, SurveyWave
@@ -155,7 +155,8 @@ def check_rows(
     user: Any = None,
     ignore_existing: Iterable[str] = (),
 ) -> list[ContactRow]:
-    """Read and check a contacts file against ``wave``; raise on the first problem found.
+    """Read and check a contacts file against ``wave``; raise one error listing the first
+    problem of every bad row (up to ``errors.MAX_LISTED``), so one upload shows them all.
 
     ``site`` restricts the file to one site; ``user`` (if given) must hold the import
     permission on every row's site. E-mail addresses must be well formed and appear once
@@ -176,81 +177,106 @@ def check_rows(
         existing.pop(email, None)
     seen: dict[str, tuple[int, str]] = {}
     checked: list[ContactRow] = []
+    problems = Problems(label)
     for record in _read(source, label):
         number = int(record["_row"])
-
-        def bad(problem: str, column: str, value: str, fix: str, number: int = number) -> None:
-            raise DataFileError(label, problem, row=number, column=column, value=value, fix=fix)
-
-        site_text = record["site"]
-        row_site = sites.get(site_text.lower())
-        if row_site is None:
-            bad(
-                "unknown site",
-                "site",
-                site_text,
-                "use a site id or name as the programme registry lists it (see the Sites page)",
-            )
-        if site is not None and row_site.pk != site.pk:
-            bad(
-                f"this upload is for {site.name}, not {row_site.name}",
-                "site",
-                site_text,
-                "remove the rows of other sites or upload them on that site's page",
-            )
-        if user is not None and not has_permission(user, Permission.CONTACTS_IMPORT, row_site):
-            bad(
-                f"you may not import contacts for {row_site.name}",
-                "site",
-                site_text,
-                "remove the row or ask a programme admin",
-            )
-        for column in ("name", "organisation"):
-            if not record[column]:
-                bad(f"the {column} is blank", column, record[column], f"fill in the {column}")
-        email = normalise_email(record["email"])
         try:
-            validate_email(email)
-        except ValidationError:
-            bad("not a valid e-mail address", "email", record["email"], "correct the address")
-        if email in seen:
-            first_row, first_site = seen[email]
-            where = "the same site" if first_site == row_site.name else f"site {first_site}"
-            bad(
-                f"the e-mail address is already in row {first_row} ({where})",
-                "email",
-                record["email"],
-                "keep one row per person; a person belongs to one site per wave",
-            )
-        if email in existing:
-            bad(
-                f"the e-mail address is already on the {wave.year} mailing list "
-                f"(site {existing[email]})",
-                "email",
-                record["email"],
-                "remove the row; the person is already invited",
-            )
-        seen[email] = (number, row_site.name)
-        org_type = _ORG_TYPE_KEYS.get(record["organisation_type"].lower())
-        if org_type is None:
-            bad(
-                "unknown organisation type",
-                "organisation_type",
-                record["organisation_type"],
-                f"use one of {', '.join(ORG_TYPES)}",
-            )
-        checked.append(
-            ContactRow(
-                row=number,
-                site=row_site,
-                name=record["name"],
-                email=email,
-                organisation=record["organisation"],
-                org_type=org_type,
-                role=record.get("role", ""),
-            )
-        )
+            checked.append(_check_row(record, number, wave, sites, site, user, seen, existing))
+        except _RowProblem as bad:
+            problems.add(bad.problem, row=number, column=bad.column, value=bad.value, fix=bad.fix)
+    problems.raise_if_any()  # every row's first problem, in one error; nothing written
     return checked
+
+
+class _RowProblem(Exception):
+    """The first thing wrong with one row (the row's later checks depend on it)."""
+
+    def __init__(self, problem: str, column: str, value: str, fix: str) -> None:
+        super().__init__(problem)
+        self.problem, self.column, self.value, self.fix = problem, column, value, fix
+
+
+def _check_row(
+    record: dict[str, str],
+    number: int,
+    wave: SurveyWave,
+    sites: dict[str, Site],
+    site: Site | None,
+    user: Any,
+    seen: dict[str, tuple[int, str]],
+    existing: dict[str, str],
+) -> ContactRow:
+    """One checked row, or :class:`_RowProblem`; records the row's address in ``seen``."""
+
+    def bad(problem: str, column: str, value: str, fix: str) -> None:
+        raise _RowProblem(problem, column, value, fix)
+
+    site_text = record["site"]
+    row_site = sites.get(site_text.lower())
+    if row_site is None:
+        bad(
+            "unknown site",
+            "site",
+            site_text,
+            "use a site id or name as the programme registry lists it (see the Sites page)",
+        )
+    if site is not None and row_site.pk != site.pk:
+        bad(
+            f"this upload is for {site.name}, not {row_site.name}",
+            "site",
+            site_text,
+            "remove the rows of other sites or upload them on that site's page",
+        )
+    if user is not None and not has_permission(user, Permission.CONTACTS_IMPORT, row_site):
+        bad(
+            f"you may not import contacts for {row_site.name}",
+            "site",
+            site_text,
+            "remove the row or ask a programme admin",
+        )
+    for column in ("name", "organisation"):
+        if not record[column]:
+            bad(f"the {column} is blank", column, record[column], f"fill in the {column}")
+    email = normalise_email(record["email"])
+    try:
+        validate_email(email)
+    except ValidationError:
+        bad("not a valid e-mail address", "email", record["email"], "correct the address")
+    if email in seen:
+        first_row, first_site = seen[email]
+        where = "the same site" if first_site == row_site.name else f"site {first_site}"
+        bad(
+            f"the e-mail address is already in row {first_row} ({where})",
+            "email",
+            record["email"],
+            "keep one row per person; a person belongs to one site per wave",
+        )
+    if email in existing:
+        bad(
+            f"the e-mail address is already on the {wave.year} mailing list "
+            f"(site {existing[email]})",
+            "email",
+            record["email"],
+            "remove the row; the person is already invited",
+        )
+    seen[email] = (number, row_site.name)
+    org_type = _ORG_TYPE_KEYS.get(record["organisation_type"].lower())
+    if org_type is None:
+        bad(
+            "unknown organisation type",
+            "organisation_type",
+            record["organisation_type"],
+            f"use one of {', '.join(ORG_TYPES)}",
+        )
+    return ContactRow(
+        row=number,
+        site=row_site,
+        name=record["name"],
+        email=email,
+        organisation=record["organisation"],
+        org_type=org_type,
+        role=record.get("role", ""),
+    )
 
 
 def _panel_members_by_email(emails: Iterable[str], before_year: int) -> dict[str, int]:
