@@ -182,13 +182,13 @@ def check_rows(
         number = int(record["_row"])
         try:
             checked.append(_check_row(record, number, wave, sites, site, user, seen, existing))
-        except _RowProblem as bad:
+        except _RowError as bad:
             problems.add(bad.problem, row=number, column=bad.column, value=bad.value, fix=bad.fix)
     problems.raise_if_any()  # every row's first problem, in one error; nothing written
     return checked
 
 
-class _RowProblem(Exception):
+class _RowError(Exception):
     """The first thing wrong with one row (the row's later checks depend on it)."""
 
     def __init__(self, problem: str, column: str, value: str, fix: str) -> None:
@@ -206,10 +206,10 @@ def _check_row(
     seen: dict[str, tuple[int, str]],
     existing: dict[str, str],
 ) -> ContactRow:
-    """One checked row, or :class:`_RowProblem`; records the row's address in ``seen``."""
+    """One checked row, or :class:`_RowError`; records the row's address in ``seen``."""
 
     def bad(problem: str, column: str, value: str, fix: str) -> None:
-        raise _RowProblem(problem, column, value, fix)
+        raise _RowError(problem, column, value, fix)
 
     site_text = record["site"]
     row_site = sites.get(site_text.lower())
