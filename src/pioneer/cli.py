@@ -767,6 +767,62 @@ def qual_export_qdpx(
     typer.echo(f"wrote {refi.export_qdpx(_qual_project(workspace), output)}")
 
 
+@qual_app.command("export-qdc")
+def qual_export_qdc(
+    output: Annotated[Path, typer.Option("--output", "-o", help="The .qdc file to write.")],
+    default_frame: Annotated[
+        bool,
+        typer.Option("--default-frame", help="The packaged barriers-and-facilitators frame."),
+    ] = False,
+    workspace: WorkspaceOption = Path("workspace"),
+) -> None:
+    """Export the coding frame as a REFI-QDA codebook (.qdc) for other tools."""
+    from pioneer.qualitative import frame, refi
+
+    coding_frame = frame.default_frame() if default_frame else _qual_project(workspace).frame
+    path = refi.export_qdc(coding_frame, output)
+    typer.echo(f"wrote {path} ({len(coding_frame.codes)} codes, version {coding_frame.version})")
+
+
+@qual_app.command("import-qdc")
+def qual_import_qdc(
+    file: Annotated[Path, typer.Argument(help="A .qdc codebook from NVivo, MAXQDA, ATLAS.ti…")],
+    workspace: WorkspaceOption = Path("workspace"),
+) -> None:
+    """Make a REFI-QDA codebook the project's coding frame (all or nothing).
+
+    Coded segments follow the frame's merges and splits; a codebook that drops a code still
+    in use is refused, naming the code.
+    """
+    from pioneer.errors import DataFileError
+    from pioneer.qualitative import refi
+    from pioneer.qualitative.model import Project
+
+    coding_frame = refi.import_qdc(file)
+    if (Path(workspace) / QUAL_PROJECT).exists():
+        project = _qual_project(workspace)
+        used = {c for segment in project.segments for c in segment.code_ids}
+        try:
+            project = project.with_frame(coding_frame)
+        except DataFileError as error:
+            missing = sorted(used - {code.id for code in coding_frame.codes})
+            raise DataFileError(
+                file,
+                f"the codebook lacks codes that coded segments use: {', '.join(missing[:10])}"
+                if missing
+                else f"the codebook does not fit the project ({error})",
+                fix="keep those codes in the codebook, or merge them into others in Pioneer "
+                "first so the history carries their segments over",
+            ) from None
+    else:
+        project = Project(id="project", title="Qualitative evidence", frame=coding_frame)
+    path = _save_qual(project, workspace)
+    typer.echo(
+        f"coding frame {coding_frame.id} version {coding_frame.version} "
+        f"({len(coding_frame.codes)} codes) is now the frame of {path}"
+    )
+
+
 @qual_app.command("matrix")
 def qual_matrix(
     by: Annotated[str, typer.Option(help="site or org_type.")] = "site",
