@@ -1,4 +1,5 @@
-"""The demo programme: the synthetic panel's three closed waves, an open 2019 wave, and logins.
+"""The demo programme: the synthetic panel's three closed waves, an open 2019 wave, logins, and
+the FICTIONAL interview corpus with its worked coding (``pioneer.qualitative.demo``).
 
 Contacts are invented (``@example.org`` addresses, reserved for examples) and keep the
 synthetic panel ids, so fielded data and the synthetic response frame agree on who is who.
@@ -15,12 +16,15 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.urls import reverse
 
+from pioneer.qualitative.demo import demo_project
 from pioneer.survey import synthetic
 from pioneer.web.accounts.models import Membership, Role
 from pioneer.web.fielding import invitations
 from pioneer.web.fielding.contacts import carry_forward
 from pioneer.web.fielding.models import Contact, Invitation, PanelMember, SurveyWave
 from pioneer.web.programme.models import Organisation, Site
+from pioneer.web.qualitative.models import QualDocument
+from pioneer.web.qualitative.store import load_project
 
 OPEN_YEAR = 2019
 #: No 2019 instrument is packaged; the open wave reuses the latest (2018) questionnaire.
@@ -66,6 +70,8 @@ class DemoProgramme:
     logins: tuple[DemoLogin, ...]
     #: Path of one respondent's link in the open wave (a new token on every run).
     respondent_link: str
+    #: FICTIONAL interview transcripts in the store (the demonstration corpus).
+    transcripts: int = 0
 
 
 def demo_setup(*, seed: int = 2019, echo: bool = True) -> DemoProgramme:
@@ -92,6 +98,11 @@ def print_logins(result: DemoProgramme, url: str | None = None) -> None:
         print(f"  {login.username:<28} {login.password:<16} {login.role} ({where})")
     link = url.rstrip("/") + result.respondent_link
     print(f"A respondent's link in the open {OPEN_YEAR} wave: {link}")
+    if result.transcripts:
+        print(
+            f"Interview evidence: {result.transcripts} FICTIONAL transcripts, coded, at "
+            f"{url}qual/matrix/ (researchers and admins code them at {url}qual/transcripts/)"
+        )
 
 
 def create_demo_programme(*, seed: int = 2019) -> DemoProgramme:
@@ -101,11 +112,14 @@ def create_demo_programme(*, seed: int = 2019) -> DemoProgramme:
             _create_waves_and_contacts(seed)
         logins = tuple(_demo_login(*spec) for spec in DEMO_USERS)
         link = _respondent_link()
+        # Idempotent: matched on ids; passages coded in the web since are kept.
+        load_project(demo_project())
     return DemoProgramme(
         waves=tuple(SurveyWave.objects.values_list("year", flat=True)),
         contacts=Contact.objects.count(),
         logins=logins,
         respondent_link=link,
+        transcripts=QualDocument.objects.filter(fictional=True).count(),
     )
 
 

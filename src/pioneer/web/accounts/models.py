@@ -14,10 +14,14 @@ class Role(models.TextChoices):
     PROGRAMME_ADMIN = "programme_admin", "Programme admin"
     RESEARCHER = "researcher", "Researcher"
     SITE_LEAD = "site_lead", "Site lead"
+    #: Granted by a programme admin: read one site's interview transcripts (not code them).
+    TRANSCRIPT_READER = "transcript_reader", "Transcript reader"
 
 
 #: Roles that hold across the whole programme (their memberships have no site).
 PROGRAMME_ROLES = (Role.PROGRAMME_ADMIN, Role.RESEARCHER)
+#: Roles held on one site (their memberships always name it).
+SITE_ROLES = (Role.SITE_LEAD, Role.TRANSCRIPT_READER)
 
 
 class Membership(models.Model):
@@ -35,11 +39,11 @@ class Membership(models.Model):
     class Meta:
         ordering = ("user__username", "role", "site__name")
         constraints = (
-            # Programme-wide roles carry no site; a site lead always names one.
+            # Programme-wide roles carry no site; a site role always names one.
             models.CheckConstraint(
                 condition=(
                     models.Q(role__in=[r.value for r in PROGRAMME_ROLES], site__isnull=True)
-                    | models.Q(role=Role.SITE_LEAD.value, site__isnull=False)
+                    | models.Q(role__in=[r.value for r in SITE_ROLES], site__isnull=False)
                 ),
                 name="membership_site_matches_role",
             ),

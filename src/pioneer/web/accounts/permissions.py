@@ -33,6 +33,11 @@ class Permission:
     RESPONSES_EXPORT = "responses.export"
     AUDIT_VIEW = "audit.view"
     ADMIN_ACCESS = "admin.access"
+    #: Qualitative evidence: the coding frame, code matrices, transcripts, coding.
+    QUAL_FRAME_VIEW = "qual.frame.view"
+    QUAL_MATRIX_VIEW = "qual.matrix.view"
+    TRANSCRIPTS_VIEW = "transcripts.view"
+    TRANSCRIPTS_CODE = "transcripts.code"
 
 
 PERMISSIONS: frozenset[str] = frozenset(
@@ -52,8 +57,14 @@ ROLES: dict[str, frozenset[str]] = {
             Permission.INVITATIONS_SEND,
             Permission.MONITOR_VIEW,
             Permission.RESPONSES_EXPORT,
+            Permission.QUAL_FRAME_VIEW,
+            Permission.QUAL_MATRIX_VIEW,
+            Permission.TRANSCRIPTS_VIEW,
+            Permission.TRANSCRIPTS_CODE,
         }
     ),
+    # Site leads see the frame and their own sites' matrices (aggregated, suppressed), never
+    # transcripts: interview texts are identifiable, like contact details.
     Role.SITE_LEAD: frozenset(
         {
             Permission.SITE_VIEW,
@@ -61,6 +72,17 @@ ROLES: dict[str, frozenset[str]] = {
             Permission.CONTACTS_VIEW,
             Permission.CONTACTS_IMPORT,
             Permission.MONITOR_VIEW,
+            Permission.QUAL_FRAME_VIEW,
+            Permission.QUAL_MATRIX_VIEW,
+        }
+    ),
+    # Granted per site by a programme admin (a membership row), usually to that site's lead:
+    # read the site's transcripts; coding stays with the programme's researchers.
+    Role.TRANSCRIPT_READER: frozenset(
+        {
+            Permission.QUAL_FRAME_VIEW,
+            Permission.QUAL_MATRIX_VIEW,
+            Permission.TRANSCRIPTS_VIEW,
         }
     ),
 }
