@@ -17,21 +17,33 @@ from pioneer.web.fielding.models import Contact, PanelMember
 from pioneer.web.programme.models import Organisation, Site
 
 # The policy written out by hand (docs/web.md, "Roles"), independent of the ROLES table:
-# for each permission, (programme admin, researcher, site lead on own site).
+# for each permission, (programme admin, researcher, site lead on own site, transcript
+# reader on own site).
 EXPECTED = {
-    "site.view": (True, True, True),
-    "wave.view": (True, True, True),
-    "wave.manage": (True, False, False),
-    "contacts.view": (True, True, True),
-    "contacts.import": (True, True, True),
-    "contacts.carry_forward": (True, True, False),
-    "invitations.send": (True, True, False),
-    "monitor.view": (True, True, True),
-    "responses.export": (True, True, False),
-    "audit.view": (True, False, False),
-    "admin.access": (True, False, False),
+    "site.view": (True, True, True, False),
+    "wave.view": (True, True, True, False),
+    "wave.manage": (True, False, False, False),
+    "contacts.view": (True, True, True, False),
+    "contacts.import": (True, True, True, False),
+    "contacts.carry_forward": (True, True, False, False),
+    "invitations.send": (True, True, False, False),
+    "monitor.view": (True, True, True, False),
+    "responses.export": (True, True, False, False),
+    "audit.view": (True, False, False, False),
+    "admin.access": (True, False, False, False),
+    "qual.frame.view": (True, True, True, True),
+    "qual.matrix.view": (True, True, True, True),
+    "transcripts.view": (True, True, False, True),
+    "transcripts.code": (True, True, False, False),
 }
-ROLE_COLUMN = {"programme_admin": 0, "researcher": 1, "site_lead": 2}
+ROLE_COLUMN = {"programme_admin": 0, "researcher": 1, "site_lead": 2, "transcript_reader": 3}
+SITE_ROLES = ("site_lead", "transcript_reader")
+
+
+@pytest.fixture
+def all_roles(users, sites, make_user):
+    """One user per role: the conftest's, plus a transcript reader of site A."""
+    return {**users, "transcript_reader": make_user("reader_a", "transcript_reader", sites["A"])}
 
 
 def test_the_expected_table_covers_every_permission():
@@ -39,11 +51,11 @@ def test_the_expected_table_covers_every_permission():
 
 
 @pytest.mark.parametrize("permission", sorted(EXPECTED))
-@pytest.mark.parametrize("role", ["programme_admin", "researcher", "site_lead"])
-def test_permission_matrix(users, sites, role, permission):
-    user = users[role]
+@pytest.mark.parametrize("role", sorted(ROLE_COLUMN))
+def test_permission_matrix(all_roles, sites, role, permission):
+    user = all_roles[role]
     allowed = EXPECTED[permission][ROLE_COLUMN[role]]
-    programme_wide = role != "site_lead"
+    programme_wide = role not in SITE_ROLES
     assert has_permission(user, permission, sites["A"]) is allowed  # own site
     assert has_permission(user, permission, sites["B"]) is (allowed and programme_wide)
     assert has_permission(user, permission) is (allowed and programme_wide)
@@ -145,6 +157,22 @@ def _site_of(row):
 def test_a_site_lead_membership_needs_a_site(users):
     with pytest.raises(IntegrityError), transaction.atomic():
         Membership.objects.create(user=users["nobody"], role="site_lead")
+
+
+def test_a_transcript_reader_membership_needs_a_site(users):
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Membership.objects.create(user=users["nobody"], role="transcript_reader")
+
+
+def test_a_granted_site_lead_reads_their_sites_transcripts_and_still_codes_none(users, sites):
+    lead = users["site_lead"]
+    assert not has_permission(lead, Permission.TRANSCRIPTS_VIEW, sites["A"])
+    Membership.objects.create(user=lead, role="transcript_reader", site=sites["A"])
+    lead = type(lead).objects.get(pk=lead.pk)
+    assert has_permission(lead, Permission.TRANSCRIPTS_VIEW, sites["A"])
+    assert not has_permission(lead, Permission.TRANSCRIPTS_VIEW, sites["B"])
+    assert not has_permission(lead, Permission.TRANSCRIPTS_CODE, sites["A"])
+    assert has_permission(lead, Permission.CONTACTS_VIEW, sites["A"])  # the lead's role stays
 
 
 def test_a_programme_role_cannot_be_tied_to_a_site(users, sites):

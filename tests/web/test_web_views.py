@@ -6,9 +6,12 @@ from __future__ import annotations
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from pioneer.web.accounts.models import AuditEvent
+from pioneer.qualitative.model import Code, CodingFrame, Document, Project, Segment
+from pioneer.web.accounts.models import AuditEvent, Membership
 from pioneer.web.fielding.contacts import import_contacts
 from pioneer.web.fielding.models import Contact
+from pioneer.web.qualitative.models import QualDocument, QualSegment
+from pioneer.web.qualitative.store import load_project
 
 HEADER = "site,name,email,organisation,organisation_type,role\n"
 CONTACTS = HEADER + (
@@ -18,9 +21,23 @@ CONTACTS = HEADER + (
 )
 
 
+def _transcripts() -> Project:
+    """One coded interview in Barnsley (site A) and one in Leeds (site B)."""
+    frame = CodingFrame("sweep", 1, (Code("B", "Barriers"),))
+    text = "Money is short."
+    docs, segments = [], []
+    for site_id in ("barnsley", "leeds"):
+        docs.append(Document(f"doc-{site_id}", site_id, "interview", f"Interview {site_id}", text))
+        segments.append(
+            Segment(f"seg-{site_id}", f"doc-{site_id}", 0, 5, "Money", ("B",), "C1", "2014-01-01")
+        )
+    return Project("sweep", "Sweep", frame, tuple(docs), tuple(segments))
+
+
 @pytest.fixture
 def listed(sites, waves):
     import_contacts(waves[2019], CONTACTS.encode(), label="contacts.csv")
+    load_project(_transcripts())
     return {
         "A": Contact.objects.get(email="ann@example.org"),
         "B": Contact.objects.get(email="bea@example.org"),
@@ -52,6 +69,9 @@ UNSCOPED = {
     "fielding:wave_detail",
     "fielding:monitor",
     "fielding:monitor_export",
+    "qualitative:frame",
+    "qualitative:matrix",
+    "qualitative:script",
 }
 #: Programme-wide pages (no site in the URL): refused to site leads altogether.
 PROGRAMME_ONLY = {
@@ -64,20 +84,47 @@ PROGRAMME_ONLY = {
 #: The respondent's pages: opened by a token, then the session (test_web_respond.py).
 #: (test_web_questionnaire.py sweeps them: a session reaches its own answers only.)
 RESPONDENT = {name for name, _ in APP if name.startswith("fielding:respond_")}
-SCOPED = [p for p in APP if p[0] not in UNSCOPED | RESPONDENT | PROGRAMME_ONLY]
+#: Interview transcripts are identifiable: read only by programme roles and by site leads
+#: granted the ``transcript_reader`` role on that site (not by site leads as such).
+TRANSCRIPT_READ = {
+    "qualitative:transcript_list",
+    "qualitative:transcript",
+    "qualitative:quotes",
+}
+#: Coding writes to transcripts' segments: programme roles only, granted or not.
+TRANSCRIPT_CODE = {"qualitative:code", "qualitative:remove_code"}
+SCOPED = [
+    p
+    for p in APP
+    if p[0] not in UNSCOPED | RESPONDENT | PROGRAMME_ONLY | TRANSCRIPT_READ | TRANSCRIPT_CODE
+]
+#: Query strings some pages need to show anything (a matrix cell's quotes).
+QUERY = {"qualitative:quotes": "?project=sweep&code=B&by=site&value={site_id}"}
 
 
 def _kwargs(keys, site, contact, wave=2019):
     fill = {"site_id": site.site_id, "year": wave, "pk": contact.pk}
+    if "document" in keys:
+        fill["document"] = QualDocument.objects.get(site=site).pk
+    if "segment" in keys:
+        fill["segment"] = QualSegment.objects.get(document__site=site).pk
     missing = set(keys) - set(fill)
     assert not missing, f"the URL sweep does not know how to fill {missing}: add them to _kwargs"
     return {k: fill[k] for k in keys}
+
+
+def _url(name, site, contact):
+    keys = next(k for n, k in APP if n == name)
+    url = reverse(name, kwargs=_kwargs(keys, site, contact))
+    return url + QUERY.get(name, "").format(site_id=site.site_id)
 
 
 def test_the_sweep_sees_the_app_and_admin_urls():
     names = {name for name, _ in ALL}
     assert {"fielding:contact_list", "fielding:contact_detail", "admin:index"} <= names
     assert len(ADMIN) > 20
+    assert names >= TRANSCRIPT_READ | TRANSCRIPT_CODE
+    assert "qualitative:site_matrix" in {name for name, _ in SCOPED}
 
 
 @pytest.mark.parametrize(("name", "keys"), SCOPED, ids=[n for n, _ in SCOPED])
@@ -137,6 +184,76 @@ def test_a_user_without_a_role_is_refused_everything(client, users, sites, liste
     client.force_login(users["nobody"])
     url = reverse(name, kwargs=_kwargs(keys, sites["A"], listed["A"]))
     assert client.get(url).status_code == 403
+
+
+# --- transcripts: read when granted, coded by programme roles only ---------------------------
+
+
+@pytest.fixture
+def granted(sites, users):
+    """Site A's lead, granted A's transcripts by a programme admin (a membership row)."""
+    lead = users["site_lead"]
+    Membership.objects.create(user=lead, role="transcript_reader", site=sites["A"])
+    return type(lead).objects.get(pk=lead.pk)
+
+
+@pytest.mark.parametrize("name", sorted(TRANSCRIPT_READ | TRANSCRIPT_CODE))
+def test_transcripts_are_refused_to_site_leads_who_are_not_granted(
+    client, users, sites, listed, name
+):
+    post_only = name == "qualitative:remove_code"
+    for user in (users["site_lead"], users["nobody"]):
+        client.force_login(user)
+        for key in ("A", "B"):
+            url = _url(name, sites[key], listed[key])
+            assert client.get(url).status_code == (405 if post_only else 403), (user, url)
+            assert client.post(url).status_code in (403, 405), (user, url)
+    assert not AuditEvent.objects.exists()
+
+
+@pytest.mark.parametrize("name", sorted(TRANSCRIPT_READ))
+def test_a_granted_site_lead_reads_their_own_sites_transcripts_only(
+    client, sites, listed, granted, name
+):
+    client.force_login(granted)
+    response = client.get(_url(name, sites["A"], listed["A"]))
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Leeds" not in page
+    assert "Interview leeds" not in page
+    events = set(AuditEvent.objects.values_list("site__site_id", "record_type"))
+    assert events == {("barnsley", "qualitative.qualdocument")}
+    AuditEvent.objects.all().delete()
+    other = client.get(_url(name, sites["B"], listed["B"]))
+    # Site B's transcript is refused; the list and a Leeds cell's quotes show nothing of B.
+    assert other.status_code in (200, 403, 404)
+    assert "Interview leeds" not in other.content.decode()
+    assert not AuditEvent.objects.filter(site=sites["B"]).exists()
+    if "document" in next(k for n, k in APP if n == name):
+        assert other.status_code in (403, 404)
+
+
+@pytest.mark.parametrize("name", sorted(TRANSCRIPT_CODE))
+def test_coding_is_refused_to_site_leads_even_when_granted(client, sites, listed, granted, name):
+    client.force_login(granted)
+    for key in ("A", "B"):
+        url = _url(name, sites[key], listed[key])
+        assert client.get(url).status_code in (403, 405)
+        assert client.post(url).status_code == 403
+    assert QualSegment.objects.count() == 2
+
+
+@pytest.mark.parametrize("name", sorted(TRANSCRIPT_READ | {"qualitative:code"}))
+def test_a_researcher_reads_and_codes_every_sites_transcripts(client, users, sites, listed, name):
+    client.force_login(users["researcher"])
+    for key in ("A", "B"):
+        assert client.get(_url(name, sites[key], listed[key])).status_code == 200
+
+
+@pytest.mark.parametrize("name", ["qualitative:frame", "qualitative:matrix"])
+def test_qualitative_pages_refuse_a_user_without_a_role(client, users, listed, name):
+    client.force_login(users["nobody"])
+    assert client.get(reverse(name)).status_code == 403
 
 
 @pytest.mark.parametrize("name", ["programme:site_list", "fielding:wave_list"])
