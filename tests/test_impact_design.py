@@ -55,7 +55,8 @@ def test_summary_has_one_row_per_headline_estimate(report):
         "Wild cluster bootstrap (Webb) by site",
         "Poisson DiD (rate ratio) by site",
         "Event study: joint pre-trend test",
-        "Callaway-Sant'Anna ATT (both programme waves)",
+        "Callaway-Sant'Anna ATT (both programme waves) by site",
+        "Callaway-Sant'Anna ATT (both programme waves) by district",
         "Matched DiD (Mahalanobis 1:3 on baseline level and trend)",
         "Synthetic control: barnsley",
         "Placebo in time",
@@ -102,6 +103,15 @@ def test_staggered_estimate_uses_both_programme_waves(report):
     assert set(both.frame.loc[both.frame["treated"], "cohort"]) == {2013, 2015}
     cohorts = report.result("staggered_att").tidy()["term"]
     assert {"ATT(g=2013)", "ATT(g=2015)"} <= set(cohorts)
+    # Clustered by site like the other headline rows, with the by-district row beside it.
+    by_site, by_area = report.result("staggered_att"), report.result("staggered_att_by_area")
+    treated_sites = {s for s in both.frame.loc[both.frame["treated"], "site_id"] if s}
+    comparison_areas = both.frame.loc[~both.frame["treated"], "area_code"].nunique()
+    assert by_site.n_clusters == len(treated_sites) + comparison_areas
+    assert by_area.n_clusters == both.frame["area_code"].nunique()
+    first_site, first_area = by_site.tidy().iloc[0], by_area.tidy().iloc[0]
+    assert first_site["estimate"] == pytest.approx(first_area["estimate"], rel=1e-12)
+    assert first_site["std_error"] != pytest.approx(first_area["std_error"], rel=1e-3)
 
 
 def test_write_report_writes_the_summary_tables_figures_and_page(report, tmp_path):

@@ -243,3 +243,78 @@ def test_dynamic_effects_figure_is_reproducible_svg(panel, tmp_path):
     text = " ".join(t for e in ET.parse(first[0]).getroot().iter() for t in e.itertext())
     assert "simultaneous band" in text
     assert pd.read_csv(first[1])["event_time"].tolist() == list(range(-4, 5))
+
+
+def _sites(panel: pd.DataFrame) -> pd.DataFrame:
+    """Treated areas in sites of two or three districts; never-treated areas blank (alone)."""
+    areas = sorted(panel["area_code"].unique())
+    cohort = panel.groupby("area_code")["cohort"].first()
+    site = {}
+    for g in sorted(cohort[cohort > 0].unique()):
+        members = [a for a in areas if cohort[a] == g]
+        for i, a in enumerate(members):
+            site[a] = f"site-{g}-{i // 3}"
+    return panel.assign(site_id=panel["area_code"].map(site))
+
+
+def test_a_two_by_two_cell_with_clusters_equals_the_cluster_sandwich(panel):
+    import statsmodels.api as sm
+
+    data = _sites(panel)
+    result = staggered_att(data, cluster="site_id")
+    cells = result.details["group_time"]
+    cell = cells[(cells["cohort"] == 2015) & (cells["year"] == 2016)].iloc[0]
+    # By hand: the cell is the OLS slope of the 2014->2016 change on treatment, over cohort
+    # 2015 and the never treated; its cluster-robust variance is the CR0 sandwich
+    # (statsmodels, no small-sample correction) times G/(G-1), where G counts every cluster
+    # of the panel (the cohort-2013 sites add nothing to the cell's sums but belong to the
+    # sample every aggregate shares): 4 + 3 sites and 42 areas alone, G = 49.
+    wide = _wide(panel)
+    cohort = panel.groupby("area_code")["cohort"].first().reindex(wide.index)
+    keep = (cohort == 2015) | (cohort == 0)
+    change = (wide[2016] - wide[2014])[keep]
+    treated = (cohort[keep] == 2015).astype(float)
+    site = data.groupby("area_code")["site_id"].first().reindex(change.index)
+    groups = pd.factorize(site.fillna("area:" + site.index.to_series()))[0]
+    fit = sm.OLS(change.to_numpy(), sm.add_constant(treated.to_numpy())).fit(
+        cov_type="cluster", cov_kwds={"groups": groups, "use_correction": False}
+    )
+    g = 49
+    assert result.n_clusters == g
+    assert len(np.unique(groups)) == 3 + 42
+    assert cell["estimate"] == pytest.approx(fit.params[1], rel=1e-12)
+    assert cell["std_error"] == pytest.approx(fit.bse[1] * np.sqrt(g / (g - 1)), rel=1e-10)
+
+
+def test_every_area_its_own_cluster_only_adds_the_factor(panel):
+    plain = staggered_att(panel).tidy()
+    alone = staggered_att(panel.assign(site_id=panel["area_code"]), cluster="site_id").tidy()
+    n = panel["area_code"].nunique()
+    np.testing.assert_allclose(alone["estimate"], plain["estimate"], rtol=1e-12)
+    np.testing.assert_allclose(alone["std_error"], plain["std_error"] * np.sqrt(n / (n - 1)))
+    # A blank label is the area alone: the same as naming it.
+    blank = staggered_att(panel.assign(site_id=""), cluster="site_id").tidy()
+    pd.testing.assert_frame_equal(blank, alone)
+
+
+def test_clustering_sites_widens_intervals_when_districts_move_together(panel):
+    # A shock shared by the districts of each treated site after treatment: clustered errors
+    # must see it, district errors do not.
+    data = _sites(panel)
+    rng = np.random.default_rng(3)
+    shock = {s: rng.normal(0, 2.0) for s in data["site_id"].dropna().unique()}
+    bump = data["site_id"].map(shock).fillna(0.0) * (data["year"] >= data["cohort"].clip(lower=1))
+    data = data.assign(outcome=data["outcome"] + bump)
+    by_area = staggered_att(data).tidy().set_index("term")
+    by_site = staggered_att(data, cluster="site_id", uniform_bands=True).tidy().set_index("term")
+    assert by_site.loc["ATT (simple)", "std_error"] > by_area.loc["ATT (simple)", "std_error"]
+
+
+def test_a_cluster_that_changes_within_an_area_is_refused(panel):
+    data = _sites(panel).copy()
+    first = data.index[data["site_id"].notna()][0]
+    data.loc[first, "site_id"] = "elsewhere"
+    with pytest.raises(AnalysisError, match="changes within area"):
+        staggered_att(data, cluster="site_id")
+    with pytest.raises(AnalysisError, match="at least two clusters"):
+        staggered_att(panel.assign(site_id="one"), cluster="site_id")

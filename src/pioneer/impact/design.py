@@ -101,10 +101,11 @@ class DesignReport:
 
     ``results`` maps a name (``keeble_two_group``, ``twfe_did``, ``twfe_did_cr2``,
     ``twfe_did_by_area``, ``poisson_did``, ``wild_bootstrap``, ``event_study``,
-    ``staggered_att``, ``matching``, ``synthetic_control``, ``placebo_in_time``) to its
-    :class:`ImpactResult`; ``summary`` is the ``impact_summary`` table (one row per
-    headline estimate); ``limitations`` says what rate-only, area-level data cannot show;
-    ``timings`` are seconds per step (not written to files, which stay reproducible).
+    ``staggered_att``, ``staggered_att_by_area``, ``matching``, ``synthetic_control``,
+    ``placebo_in_time``) to its :class:`ImpactResult`; ``summary`` is the ``impact_summary``
+    table (one row per headline estimate); ``limitations`` says what rate-only, area-level
+    data cannot show; ``timings`` are seconds per step (not written to files, which stay
+    reproducible).
     """
 
     design: DesignSpec
@@ -211,11 +212,16 @@ def run(
     results["staggered_att"] = staggered_att(
         both_frame,
         outcome=column,
+        cluster=cluster,
         uniform_bands=True,
         n_boot=max(99, min(draws, 999)),
         seed=seed,
         confidence=confidence,
     )
+    if cluster is not None:
+        results["staggered_att_by_area"] = staggered_att(
+            both_frame, outcome=column, confidence=confidence
+        )
     lap("staggered_att")
     results["matching"] = match_panel(
         frame,
@@ -377,13 +383,23 @@ def _summary_table(
             "method": "Wald test of the leads, CR1 by district",
         }
     )
+    cs = results["staggered_att"]
     add(
-        "Callaway-Sant'Anna ATT (both programme waves)",
-        results["staggered_att"],
+        f"Callaway-Sant'Anna ATT (both programme waves) {by}",
+        cs,
         "ATT (simple)",
         rate,
-        "never-treated controls; influence-function SE by district",
+        f"never-treated controls; influence-function SE, {cs.n_clusters} clusters"
+        + (", factor G/(G-1)" if cluster else ""),
     )
+    if "staggered_att_by_area" in results:
+        add(
+            "Callaway-Sant'Anna ATT (both programme waves) by district",
+            results["staggered_att_by_area"],
+            "ATT (simple)",
+            rate,
+            "never-treated controls; influence-function SE by district",
+        )
     add(
         f"Matched DiD (Mahalanobis 1:{options['match_k']} on baseline level and trend)",
         results["matching"],

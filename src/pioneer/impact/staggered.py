@@ -23,8 +23,13 @@ outcome-regression, IPW and doubly-robust estimators coincide then).
 
 Standard errors come from the estimators' influence functions (one value per area, so
 clustered by area), including the estimation of the cohort-size weights, as in the R
-package ``did`` with ``bstrap = FALSE``; intervals are pointwise normal. The panel must be
-balanced.
+package ``did`` with ``bstrap = FALSE``; intervals are pointwise normal. With ``cluster``
+(e.g. ``site_id``, when treatment is assigned to sites of several districts) the influence
+functions are summed within clusters before squaring, with the factor G/(G − 1) — the
+cluster-robust variance of an asymptotically linear estimator (Cameron & Miller 2015,
+*A practitioner's guide to cluster-robust inference*, J. Human Resources 50(2); for a 2×2
+cell it equals the CR1 sandwich of the regression of changes on treatment without the
+(N − 1)/(N − K) term). The panel must be balanced.
 
 Reference: Callaway, B. & Sant'Anna, P. H. C. (2021), *Difference-in-differences with
 multiple time periods*, Journal of Econometrics 225(2), 200–230.
@@ -63,6 +68,7 @@ def staggered_att(
     control: str = "never_treated",
     base_period: str = "varying",
     weights: str | None = None,
+    cluster: str | None = None,
     uniform_bands: bool = False,
     n_boot: int = 999,
     seed: int = 20131101,
@@ -78,7 +84,9 @@ def staggered_att(
     ``group_time`` (every ATT(g, t) with its controls and weights), ``dynamic`` and
     ``by_cohort``. ``weights`` names a column of area weights (e.g. population); each area
     takes the mean of its rows, and weighted means replace plain ones in every cell and in
-    the cohort sizes (as sampling weights do in R's ``did``). With ``uniform_bands``,
+    the cohort sizes (as sampling weights do in R's ``did``). ``cluster`` names a column
+    of cluster labels constant within an area (a blank label: the area alone); standard
+    errors, intervals and bands are then cluster-robust. With ``uniform_bands``,
     ``details["dynamic"]`` also has simultaneous bands over event times
     (``conf_low_uniform``, ``conf_high_uniform``): the critical value is the ``confidence``
     quantile of max_e |ATT*(e) − ATT(e)| / se(e) over ``n_boot`` Rademacher multiplier draws
@@ -89,7 +97,7 @@ def staggered_att(
         raise AnalysisError(f"control must be one of {CONTROLS}; got {control!r}")
     if base_period not in BASE_PERIODS:
         raise AnalysisError(f"base_period must be one of {BASE_PERIODS}; got {base_period!r}")
-    extra = (weights,) if weights else ()
+    extra = tuple(c for c in (weights, cluster) if c)
     data = _check_panel(frame, outcome=outcome, unit=unit, time=time, cohort=cohort, extra=extra)
     _require_balanced(data, unit, time, "the panel")
     if weights:
@@ -121,6 +129,25 @@ def staggered_att(
         omega = omega / omega.mean()
     else:
         omega = np.ones(n)
+    clusters = _cluster_codes(data, unit, cluster, wide.index)
+    n_clusters = n if clusters is None else int(clusters.max()) + 1
+    if n_clusters < 2:
+        raise AnalysisError("cluster-robust errors need at least two clusters")
+
+    def by_cluster(values: np.ndarray) -> np.ndarray:
+        """Influence functions (areas × k) summed within clusters (clusters × k)."""
+        values = values.reshape(n, -1)
+        if clusters is None:
+            return values
+        out = np.zeros((n_clusters, values.shape[1]))
+        np.add.at(out, clusters, values)
+        return out
+
+    factor = 1.0 if clusters is None else n_clusters / (n_clusters - 1)
+
+    def std_errors(values: np.ndarray) -> np.ndarray:
+        return np.sqrt(factor * (by_cluster(values) ** 2).sum(axis=0))
+
     cohorts = np.sort(np.unique(groups[groups > 0]))
     if len(cohorts) == 0:
         raise AnalysisError(f"no treated area (every {cohort!r} is 0)")
@@ -178,7 +205,7 @@ def staggered_att(
     table = pd.DataFrame(cells)
     phi = np.column_stack(influence)  # n × cells
     att = table["estimate"].to_numpy()
-    table["std_error"] = np.sqrt((phi**2).sum(axis=0))
+    table["std_error"] = std_errors(phi)
 
     size = {int(g): float(omega[groups == g].sum()) / n for g in cohorts}
     size_if = {int(g): (omega * (groups == g) - size[int(g)]) / n for g in cohorts}
@@ -245,7 +272,7 @@ def staggered_att(
         estimates.append(value)
         ifs.append(inf)
 
-    se = np.sqrt(np.array([(inf**2).sum() for inf in ifs]))
+    se = std_errors(np.column_stack(ifs))
     terms = _terms(names, np.array(estimates), se, None, confidence)
     crit = stats.norm.ppf(0.5 + confidence / 2)
     table["conf_low"] = table["estimate"] - crit * table["std_error"]
@@ -256,10 +283,10 @@ def staggered_att(
     if uniform_bands:
         if not isinstance(n_boot, int) or n_boot < 99:
             raise AnalysisError(f"n_boot must be a whole number ≥ 99; got {n_boot!r}")
-        phi_dyn = np.column_stack(dyn_ifs)
+        phi_dyn = np.sqrt(factor) * by_cluster(np.column_stack(dyn_ifs))
         se_dyn = np.sqrt((phi_dyn**2).sum(axis=0))
         rng = np.random.default_rng(seed)
-        draws = rng.choice(np.array([-1.0, 1.0]), size=(n_boot, n)) @ phi_dyn
+        draws = rng.choice(np.array([-1.0, 1.0]), size=(n_boot, n_clusters)) @ phi_dyn
         with np.errstate(divide="ignore", invalid="ignore"):
             t_max = np.nanmax(np.abs(draws) / np.where(se_dyn > 0, se_dyn, np.nan), axis=1)
         crit_u = float(np.quantile(t_max, confidence))
@@ -275,8 +302,13 @@ def staggered_att(
         "Callaway & Sant'Anna (2021) group-time ATTs, unconditional (no covariates), "
         f"{control.replace('_', '-')} controls, {base_period} base period"
         f"{', areas weighted by ' + weights if weights else ''}; aggregated with "
-        "cohort-size weights; standard errors from the influence function (clustered by "
-        "area, including the estimated weights), pointwise normal intervals."
+        "cohort-size weights; standard errors from the influence function ("
+        + (
+            f"clustered by {cluster}, blank: the area alone; {n_clusters} clusters, factor G/(G-1)"
+            if cluster
+            else "clustered by area"
+        )
+        + ", including the estimated weights), pointwise normal intervals."
     )
     summary = _summary(terms, outcome, n, cohorts, control, confidence)
     return ImpactResult(
@@ -286,7 +318,7 @@ def staggered_att(
         terms=terms,
         method=method,
         n_obs=len(data),
-        n_clusters=n,
+        n_clusters=n_clusters,
         confidence=confidence,
         notes=tuple(notes),
         details={
@@ -296,6 +328,25 @@ def staggered_att(
         },
         summary_text=summary,
     )
+
+
+def _cluster_codes(
+    data: pd.DataFrame, unit: str, cluster: str | None, areas: pd.Index
+) -> np.ndarray | None:
+    """Cluster code (0..G-1) of each area in ``areas`` order; a blank label: the area alone."""
+    if not cluster:
+        return None
+    labels = data[cluster].fillna("").astype(str).str.strip()
+    keyed = np.where(labels == "", "area:" + data[unit].astype(str), "cluster:" + labels)
+    per_area = pd.Series(keyed, index=data.index).groupby(data[unit]).unique()
+    varying = per_area[per_area.map(len) > 1]
+    if len(varying):
+        raise AnalysisError(
+            f"cluster column {cluster!r} changes within area {varying.index[0]!r}; each area "
+            "must lie in one cluster"
+        )
+    codes = per_area.map(lambda v: v[0]).reindex(areas)
+    return np.asarray(pd.factorize(codes.to_numpy(), sort=True)[0])
 
 
 def _summary(
