@@ -31,6 +31,7 @@ import pandas as pd
 from scipy import stats
 
 from pioneer.errors import AnalysisError
+from pioneer.impact.did import fe_ols
 from pioneer.impact.results import TIDY_COLUMNS, ImpactResult
 
 __all__ = ["event_study"]
@@ -197,70 +198,43 @@ def _twfe(
 ) -> _Fit:
     """OLS of ``y`` on ``x`` with unit and time effects; CR1 variance by cluster (unit).
 
-    Unit effects are absorbed by (weighted) demeaning within unit, time effects enter as
-    dummies; by Frisch–Waugh–Lovell the coefficients and their sandwich variance equal those
-    of the regression with every dummy written out.
+    :func:`pioneer.impact.did.fe_ols` on labels of any kind, keeping the coefficients of
+    ``x`` only, with the event study's own advice when the design is collinear.
     """
-    n = len(y)
-    unit_codes, unit_index = np.unique(units, return_inverse=True)
-    time_codes, time_index = np.unique(times, return_inverse=True)
-    dummies = np.zeros((n, len(time_codes) - 1))
-    rows = time_index > 0
-    dummies[np.flatnonzero(rows), time_index[rows] - 1] = 1.0
-    design = np.column_stack([x, dummies])
-    w = np.ones(n) if weights is None else np.asarray(weights, dtype=float)
-    sums = np.bincount(unit_index, weights=w)
-
-    def demean(a: np.ndarray) -> np.ndarray:
-        a = np.asarray(a, dtype=float)
-        if a.ndim == 1:
-            means = np.bincount(unit_index, weights=w * a) / sums
-            return (a - means[unit_index]) * np.sqrt(w)
-        out = np.empty_like(a)
-        for j in range(a.shape[1]):
-            means = np.bincount(unit_index, weights=w * a[:, j]) / sums
-            out[:, j] = (a[:, j] - means[unit_index]) * np.sqrt(w)
-        return out
-
-    yt = demean(y)
-    xt = demean(design)
-    xtx = xt.T @ xt
-    rank = np.linalg.matrix_rank(xtx)
-    if rank < xt.shape[1]:
+    if fe_dof not in FE_DOF:
+        raise AnalysisError(f"fe_dof must be one of {FE_DOF}; got {fe_dof!r}")
+    y = np.asarray(y, dtype=float)
+    x = np.asarray(x, dtype=float).reshape(len(y), -1)
+    codes = [np.unique(a, return_inverse=True)[1] for a in (units, times)]
+    cluster = None if clusters is None else np.unique(clusters, return_inverse=True)[1]
+    try:
+        fit = fe_ols(
+            y,
+            x,
+            [f"x{j}" for j in range(x.shape[1])],
+            codes[0],
+            codes[1],
+            weights=weights,
+            cluster=cluster,
+            fe_dof=fe_dof,  # type: ignore[arg-type]
+        )
+    except AnalysisError as error:
+        if "collinear" not in str(error):
+            raise
         raise AnalysisError(
             "the regression cannot separate the treatment terms from the area and year "
             "effects (collinear design): every area may be treated at the same time, or an "
             "event-time bin may coincide with a year. Fix: add never-treated areas or bin "
             "fewer event times."
-        )
-    bread = np.linalg.inv(xtx)
-    beta = bread @ (xt.T @ yt)
-    resid = yt - xt @ beta
-    cl = unit_index if clusters is None else np.unique(clusters, return_inverse=True)[1]
-    n_clusters = int(cl.max()) + 1
-    if n_clusters < 2:
-        raise AnalysisError("cluster-robust errors need at least two clusters (areas)")
-    scores = xt * resid[:, None]
-    summed = np.zeros((n_clusters, xt.shape[1]))
-    np.add.at(summed, cl, scores)
-    meat = summed.T @ summed
-    if fe_dof not in FE_DOF:
-        raise AnalysisError(f"fe_dof must be one of {FE_DOF}; got {fe_dof!r}")
-    k = xt.shape[1] + (1 if fe_dof == "nested" else len(unit_codes))
-    if n <= k:
-        raise AnalysisError(
-            f"too few observations ({n}) for {k} coefficients; add areas or periods"
-        )
-    adjust = n_clusters / (n_clusters - 1) * (n - 1) / (n - k)
-    vcov = adjust * bread @ meat @ bread
-    p = x.shape[1] if x.ndim == 2 else 1
+        ) from None
+    p = x.shape[1]
     return _Fit(
-        coef=beta[:p],
-        vcov=vcov[:p, :p],
-        n_obs=n,
-        n_clusters=n_clusters,
-        n_params=k,
-        df=n_clusters - 1,
+        coef=fit.beta[:p],
+        vcov=fit.vcov[:p, :p],
+        n_obs=fit.n_obs,
+        n_clusters=fit.n_clusters,
+        n_params=fit.k,
+        df=fit.n_clusters - 1,
     )
 
 
