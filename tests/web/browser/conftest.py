@@ -129,6 +129,18 @@ class LiveApp:
         """The wave's submitted answers as response-frame rows, read by a child process."""
         return json.loads(self._run("read_answers.py", str(year)))
 
+    def run_python(self, code: str, *args: str) -> str:
+        """Run Python ``code`` in a child process on the app's store (its workspace)."""
+        done = subprocess.run(
+            [sys.executable, "-c", code, *args],
+            env=_child_env(self.workspace),
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
     def _run(self, script: str, *args: str) -> str:
         done = subprocess.run(
             [sys.executable, str(HERE / script), *args],

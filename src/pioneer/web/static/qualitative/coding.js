@@ -18,6 +18,24 @@
     return;
   }
 
+  // Chromium moves no caret in a read-only text area, so keyboard users could not select
+  // in it. With the script the area becomes focusable text that refuses every edit (and
+  // still says it is read-only to assistive technology); without it, the attribute stays and
+  // the passage is typed or pasted into its own field.
+  var original = source.value;
+  source.removeAttribute("readonly");
+  source.setAttribute("aria-readonly", "true");
+  source.addEventListener("beforeinput", function (event) {
+    event.preventDefault();
+  });
+  source.addEventListener("input", function () {
+    if (source.value !== original) {
+      var at = source.selectionStart;
+      source.value = original;
+      source.setSelectionRange(at, at);
+    }
+  });
+
   function codePoints(text) {
     // Array.from iterates a string by code point, so its length counts code points.
     return Array.from(text).length;
