@@ -7,26 +7,34 @@ Two tables, both keyed by the invitation (never by the person):
 * :class:`QuestionnaireResponse` — one row per invitation that saved a page: the random
   respondent id the analysis will see, the page to continue on, and when it was submitted.
 
-Every write takes the invitation's row lock first (``select_for_update``; on SQLite the
+Every write takes the invitation's row lock first (``FOR UPDATE``; on SQLite the
 ``IMMEDIATE`` transaction does the same job) and re-reads its status under the lock, so a
 page saved in one tab while another submits, a double click on *Submit* and a replayed POST
-all see the submission and write nothing.
+all see the submission and write nothing. On PostgreSQL the wave's row is share-locked too:
+saves do not wait for one another, but closing the wave waits for the saves under way, and
+a save that comes after the close sees it.
+
+The respondent's pages are the busiest in the application (a page viewed and a page saved
+for every section, by every respondent at once), so reads and writes here are a few fixed
+SQL statements rather than ORM queries (``docs/performance.md``, the web section); the rest
+of the application reads these tables through the models as usual.
 
 The models are registered when the fielding app is ready (``FieldingConfig.ready``).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
 
 from pioneer.fielding import answers as answers_lib
 from pioneer.fielding import tokens
 from pioneer.fielding.pages import Page, Questionnaire
-from pioneer.web.fielding.models import Invitation
+from pioneer.web.fielding.models import Contact, Invitation, SurveyWave
 
 #: ``QuestionnaireResponse.resume_page`` for "go to check your answers".
 CHECK = "check-your-answers"
@@ -88,64 +96,167 @@ class NotWritableError(Exception):
         self.reason = reason
 
 
-def _locked(invitation_pk: int) -> Invitation:
-    """The invitation, row-locked for this transaction, refused if it takes no answers."""
-    invitation = (
-        Invitation.objects.select_for_update().select_related("contact__wave").get(pk=invitation_pk)
+# --- the respondent's pages read and write through a few fixed SQL statements ----------------
+#
+# Each questionnaire page used to build 3 (view) to 12 (save) ORM queries; building a query
+# cost 10-20 times running it, and under load that was most of a page's time. The
+# statements below are plain SQL that SQLite (3.24+) and PostgreSQL both accept, with the
+# table and column names taken from the models, so the tables stay the models' own.
+
+
+def _table(model: type[models.Model]) -> str:
+    return connection.ops.quote_name(model._meta.db_table)
+
+
+@dataclass(frozen=True)
+class Standing:
+    """Where an invitation stands, as the questionnaire pages need it (one query).
+
+    ``wave`` is the invitation's survey wave (a read-only copy, not to be saved);
+    ``responded`` says whether it has a :class:`QuestionnaireResponse` (a page was saved),
+    and ``resume_page`` is that row's page to continue on (see :func:`resume_page`).
+    """
+
+    invitation_pk: int
+    status: str
+    wave: SurveyWave
+    responded: bool
+    resume_page: str
+
+
+def _standing_sql() -> str:
+    return (
+        "SELECT i.status, w.id, w.year, w.instrument_id, w.opens, w.closes, w.status, "
+        "r.id, r.resume_page "
+        f"FROM {_table(Invitation)} i "
+        f"JOIN {_table(Contact)} c ON c.id = i.contact_id "
+        f"JOIN {_table(SurveyWave)} w ON w.id = c.wave_id "
+        f"LEFT JOIN {_table(QuestionnaireResponse)} r ON r.invitation_id = i.id "
+        "WHERE i.id = %s"
     )
-    if invitation.status == Invitation.Status.COMPLETED:
+
+
+def _date(value) -> dt.date:
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(value)
+
+
+def _read_standing(invitation_pk: int, *, lock: bool) -> Standing | None:
+    sql = _standing_sql()
+    if lock and connection.vendor == "postgresql":
+        # The invitation row for this transaction alone; the wave row shared, so that
+        # saves from different respondents run side by side while closing the wave (an
+        # UPDATE of that row) waits for them, and they for it.
+        sql += " FOR UPDATE OF i FOR SHARE OF w"
+    elif lock and connection.features.has_select_for_update:
+        sql += " FOR UPDATE"
+    # On SQLite the transaction is IMMEDIATE (pioneer.web.database): the database's write
+    # lock is held from BEGIN, which does the row lock's job.
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [invitation_pk])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    status, wave_pk, year, instrument_id, opens, closes, wave_status, response, resume = row
+    wave = SurveyWave(
+        pk=wave_pk,
+        year=year,
+        instrument_id=instrument_id,
+        opens=_date(opens),
+        closes=_date(closes),
+        status=wave_status,
+    )
+    return Standing(invitation_pk, status, wave, response is not None, resume or "")
+
+
+def standing(invitation_pk: int) -> Standing | None:
+    """The invitation's status, wave and resume page; ``None`` if there is no such invitation."""
+    return _read_standing(invitation_pk, lock=False)
+
+
+def _locked(invitation_pk: int) -> Standing:
+    """The invitation, row-locked for this transaction, refused if it takes no answers."""
+    found = _read_standing(invitation_pk, lock=True)
+    if found is None:
+        raise Invitation.DoesNotExist(f"no invitation {invitation_pk}")
+    if found.status == Invitation.Status.COMPLETED:
         raise NotWritableError("completed")
-    if invitation.status == Invitation.Status.OPTED_OUT:
+    if found.status == Invitation.Status.OPTED_OUT:
         raise NotWritableError("opted_out")
-    if not invitation.contact.wave.is_open:
+    if not found.wave.is_open:
         raise NotWritableError("closed")
-    return invitation
+    return found
 
 
 def stored(invitation_pk: int) -> dict[str, str]:
     """The invitation's stored answers: item code -> value."""
-    return dict(Answer.objects.filter(invitation_id=invitation_pk).values_list("item", "value"))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT item, value FROM {_table(Answer)} WHERE invitation_id = %s", [invitation_pk]
+        )
+        return dict(cursor.fetchall())
 
 
 def resume_page(invitation_pk: int) -> str:
     """The page code to continue on (``""`` for the first page, :data:`CHECK` at the end)."""
-    row = QuestionnaireResponse.objects.filter(invitation_id=invitation_pk).first()
-    return row.resume_page if row is not None else ""
+    found = standing(invitation_pk)
+    return found.resume_page if found is not None else ""
 
 
-def save_page(invitation_pk: int, page: Page, clean: Mapping[str, str], *, resume: str) -> None:
+def _now() -> tuple[dt.datetime, object]:
+    """Now, and now as the database driver takes a datetime column's value."""
+    now = timezone.now()
+    return now, connection.ops.adapt_datetimefield_value(now)
+
+
+def _progress(cursor, invitation_pk: int, resume: str, now, *, submitted: bool) -> None:
+    """Insert or update the invitation's :class:`QuestionnaireResponse` in one statement."""
+    sets = "resume_page = excluded.resume_page, updated_at = excluded.updated_at"
+    if submitted:
+        sets += ", submitted_at = excluded.submitted_at"
+    cursor.execute(
+        f"INSERT INTO {_table(QuestionnaireResponse)} "
+        "(invitation_id, respondent_id, resume_page, updated_at, submitted_at) "
+        "VALUES (%s, %s, %s, %s, %s) "
+        f"ON CONFLICT (invitation_id) DO UPDATE SET {sets}",
+        [invitation_pk, new_respondent_id(), resume, now, now if submitted else None],
+    )
+
+
+def save_page(invitation_pk: int, page: Page, clean: Mapping[str, str], *, resume: str) -> Standing:
     """Store one checked page (``answers.validate_page(...).answers``) and the resume point.
 
     The page's items missing from ``clean`` are deleted (a cleared answer stays cleared);
-    the others are updated in place or inserted. Raises :class:`NotWritableError` for a
-    completed, opted-out or closed invitation, writing nothing.
+    the others are updated in place when changed (keeping ``saved_at`` when not) or
+    inserted. Raises :class:`NotWritableError` for a completed, opted-out or closed
+    invitation, writing nothing. Returns the invitation's standing, read under the lock.
     """
     items = page.items()
     unknown = sorted(set(clean) - set(items))
     if unknown:
         raise ValueError(f"answers {unknown} are not items of page {page.code!r}")
+    gone = [item for item in items if item not in clean]
+    table = _table(Answer)
     with transaction.atomic():
-        invitation = _locked(invitation_pk)
-        rows = {a.item: a for a in Answer.objects.filter(invitation=invitation, item__in=items)}
-        gone = [item for item in rows if item not in clean]
-        if gone:
-            Answer.objects.filter(invitation=invitation, item__in=gone).delete()
-        changed = [rows[i] for i, v in clean.items() if i in rows and rows[i].value != v]
-        for row in changed:
-            row.value = clean[row.item]
-        now = timezone.now()
-        for row in changed:
-            row.saved_at = now
-        if changed:
-            Answer.objects.bulk_update(changed, ["value", "saved_at"])
-        Answer.objects.bulk_create(
-            Answer(invitation=invitation, item=i, value=v)
-            for i, v in clean.items()
-            if i not in rows
-        )
-        progress, _ = QuestionnaireResponse.objects.get_or_create(invitation=invitation)
-        progress.resume_page = resume
-        progress.save(update_fields=["resume_page", "updated_at"])
+        found = _locked(invitation_pk)
+        _, now = _now()
+        with connection.cursor() as cursor:
+            if gone:
+                marks = ", ".join(["%s"] * len(gone))
+                cursor.execute(
+                    f"DELETE FROM {table} WHERE invitation_id = %s AND item IN ({marks})",
+                    [invitation_pk, *gone],
+                )
+            if clean:
+                rows = ", ".join(["(%s, %s, %s, %s)"] * len(clean))
+                cursor.execute(
+                    f"INSERT INTO {table} (invitation_id, item, value, saved_at) VALUES {rows} "
+                    "ON CONFLICT (invitation_id, item) DO UPDATE "
+                    "SET value = excluded.value, saved_at = excluded.saved_at "
+                    f"WHERE {table}.value <> excluded.value",
+                    [v for item, value in clean.items() for v in (invitation_pk, item, value, now)],
+                )
+            _progress(cursor, invitation_pk, resume, now, submitted=False)
+    return found
 
 
 @dataclass(frozen=True)
@@ -166,21 +277,19 @@ def submit(invitation_pk: int, questionnaire: Questionnaire) -> Submitted:
     """
     with transaction.atomic():
         try:
-            invitation = _locked(invitation_pk)
+            _locked(invitation_pk)
         except NotWritableError as refused:
             if refused.reason == "completed":
                 return Submitted(created=False, missing={})
             raise
-        answers = stored(invitation.pk)
-        missing = answers_lib.missing_required(questionnaire, answers)
+        missing = answers_lib.missing_required(questionnaire, stored(invitation_pk))
         if missing:
             return Submitted(created=False, missing=missing)
-        now = timezone.now()
-        progress, _ = QuestionnaireResponse.objects.get_or_create(invitation=invitation)
-        progress.resume_page = CHECK
-        progress.submitted_at = now
-        progress.save(update_fields=["resume_page", "submitted_at", "updated_at"])
-        invitation.status = Invitation.Status.COMPLETED
-        invitation.completed_at = now
-        invitation.save(update_fields=["status", "completed_at"])
+        _, now = _now()
+        with connection.cursor() as cursor:
+            _progress(cursor, invitation_pk, CHECK, now, submitted=True)
+            cursor.execute(
+                f"UPDATE {_table(Invitation)} SET status = %s, completed_at = %s WHERE id = %s",
+                [Invitation.Status.COMPLETED.value, now, invitation_pk],
+            )
     return Submitted(created=True, missing={})

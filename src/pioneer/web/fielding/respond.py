@@ -23,14 +23,16 @@ from dataclasses import dataclass, field
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.safestring import SafeString
 from django.views.decorators.http import require_GET, require_http_methods
 
 from pioneer.errors import InstrumentError
 from pioneer.fielding import answers as answers_lib
 from pioneer.fielding import pages as pages_lib
 from pioneer.web.fielding import answers_store, invitations
-from pioneer.web.fielding.models import Invitation
+from pioneer.web.fielding.models import Invitation, SurveyWave
 
 #: Session key holding the pk of the invitation the respondent opened.
 SESSION_KEY = "pioneer_respondent_invitation"
@@ -46,16 +48,13 @@ def questionnaire_for(instrument_id: str) -> pages_lib.Questionnaire:
     return pages_lib.questionnaire(instrument.load(instrument_id))
 
 
-def _refusal(request, invitation: Invitation | None):
-    """The page that explains why this invitation cannot take answers, if any."""
-    if invitation is None:
-        return render(request, "fielding/respond/unknown.html", status=404)
-    wave = invitation.contact.wave
+def _refusal(request, status: str, wave: SurveyWave):
+    """The page that explains why an invitation in ``status`` cannot take answers, if any."""
     if not wave.is_open:
         return render(request, "fielding/respond/closed.html", {"wave": wave}, status=410)
-    if invitation.status == Invitation.Status.OPTED_OUT:
+    if status == Invitation.Status.OPTED_OUT:
         return render(request, "fielding/respond/opted_out.html", {"wave": wave})
-    if invitation.status == Invitation.Status.COMPLETED:
+    if status == Invitation.Status.COMPLETED:
         return render(request, "fielding/respond/completed.html", {"wave": wave})
     return None
 
@@ -63,7 +62,9 @@ def _refusal(request, invitation: Invitation | None):
 @require_http_methods(["GET", "POST"])
 def start(request, token: str):
     invitation = invitations.find(token)
-    refusal = _refusal(request, invitation)
+    if invitation is None:
+        return render(request, "fielding/respond/unknown.html", status=404)
+    refusal = _refusal(request, invitation.status, invitation.contact.wave)
     if refusal is not None:
         return refusal
     if request.method == "POST":
@@ -77,22 +78,24 @@ def start(request, token: str):
         "fielding/respond/start.html",
         {
             "wave": wave,
-            "title": wave.load_instrument().title,
+            "title": questionnaire_for(wave.instrument_id).title,
             "resuming": invitation.status == Invitation.Status.STARTED
-            or answers_store.QuestionnaireResponse.objects.filter(invitation=invitation).exists(),
+            or answers_store.standing(invitation.pk).responded,
         },
     )
 
 
-def _session_invitation(request) -> Invitation:
-    """The invitation this browser session opened through its link; 403 without one."""
-    pk = request.session.get(SESSION_KEY)
-    invitation = (
-        Invitation.objects.select_related("contact__wave").filter(pk=pk).first() if pk else None
-    )
-    if invitation is None:
+def _session_invitation(request) -> answers_store.Standing:
+    """Where the invitation this browser session opened through its link stands; 403
+    without one."""
+    try:
+        pk = int(request.session.get(SESSION_KEY))
+    except (TypeError, ValueError):
+        raise PermissionDenied from None
+    found = answers_store.standing(pk)
+    if found is None:
         raise PermissionDenied
-    return invitation
+    return found
 
 
 def _page_url(code: str, *, from_check: bool = False, anchor: str = "") -> str:
@@ -106,11 +109,11 @@ def _page_url(code: str, *, from_check: bool = False, anchor: str = "") -> str:
 def questionnaire(request):
     """Send the respondent to where they were: their resume page, or the first page."""
     invitation = _session_invitation(request)
-    refusal = _refusal(request, invitation)
+    refusal = _refusal(request, invitation.status, invitation.wave)
     if refusal is not None:
         return refusal
-    q = questionnaire_for(invitation.contact.wave.instrument_id)
-    where = answers_store.resume_page(invitation.pk)
+    q = questionnaire_for(invitation.wave.instrument_id)
+    where = invitation.resume_page
     if where == answers_store.CHECK:
         return redirect("fielding:respond_check")
     codes = [p.code for p in q.pages]
@@ -146,27 +149,55 @@ class _GridRow:
 
 @dataclass
 class _FieldView:
-    """What a template needs to draw one question."""
+    """What a template needs to draw one question.
+
+    ``options`` (radios, checkboxes) and ``rows`` (a grid) are ready-made HTML, one piece per
+    answer or row, drawn by ``_choice.html`` and ``_grid_row.html``.
+    """
 
     spec: pages_lib.Field
     id: str
     hint_id: str
     error_id: str
     error: str | None
-    options: list[_Option] = field(default_factory=list)
-    dont_know: _Option | None = None
-    rows: list[_GridRow] = field(default_factory=list)
+    options: list[SafeString] = field(default_factory=list)
+    dont_know: SafeString | None = None
+    rows: list[SafeString] = field(default_factory=list)
+    row_errors: bool = False
     text: str = ""
 
     @property
     def invalid(self) -> bool:
         """The question, or one of its grid rows, has a problem."""
-        return self.error is not None or any(r.error for r in self.rows)
+        return self.error is not None or self.row_errors
 
     @property
     def describedby(self) -> str:
         ids = [self.hint_id] if self.spec.hint else []
         return " ".join(ids + ([self.error_id] if self.error else []))
+
+
+# Most of a questionnaire page is the same HTML again and again: one radio button of one
+# grid row, checked or not. Those pieces are rendered once and kept, keyed by the question
+# (its identity: a question spec is immutable), the row or answer and whether it is
+# chosen. Nothing a respondent typed is ever kept: open text and error messages (which may
+# quote what was posted) are drawn afresh every time. Bounded: emptied when full.
+_FRAGMENTS: dict[tuple, tuple[pages_lib.Field, SafeString]] = {}
+_FRAGMENTS_MAX = 20_000
+
+
+def _fragment(template: str, spec: pages_lib.Field, key: tuple, context) -> SafeString:
+    """``template`` rendered with ``context()``, kept under ``(spec, *key)``."""
+    full = (id(spec), template, *key)
+    hit = _FRAGMENTS.get(full)
+    if hit is not None and hit[0] is spec:
+        return hit[1]
+    html = render_to_string(template, context())
+    if len(_FRAGMENTS) >= _FRAGMENTS_MAX:
+        _FRAGMENTS.clear()
+    # The entry holds the spec itself, so its id cannot be reused while the entry lives.
+    _FRAGMENTS[full] = (spec, html)
+    return html
 
 
 def _options(base: str, field_spec, chosen: list[str]) -> tuple[list[_Option], _Option | None]:
@@ -181,6 +212,39 @@ def _options(base: str, field_spec, chosen: list[str]) -> tuple[list[_Option], _
         else None
     )
     return options, dont_know
+
+
+def _grid_row(spec: pages_lib.Field, row: pages_lib.Row, chosen: list[str], error: str | None):
+    row_id = field_id(row.name)
+    cells, dont_know = _options(row_id, spec, chosen)
+    return {
+        "row": _GridRow(
+            name=row.name,
+            id=row_id,
+            label=row.label,
+            error=error,
+            error_id=f"{row_id}-error",
+            cells=cells + ([dont_know] if dont_know else []),
+        )
+    }
+
+
+def _choices(
+    spec: pages_lib.Field, chosen: list[str]
+) -> tuple[list[SafeString], SafeString | None]:
+    """One radio or checkbox (with its label) per answer, and "don't know" apart."""
+    options, dont_know = _options(field_id(spec.code), spec, chosen)
+    widget = spec.widget
+
+    def draw(option: _Option) -> SafeString:
+        return _fragment(
+            "fielding/respond/_choice.html",
+            spec,
+            (option.value, option.checked),
+            lambda: {"o": option, "name": spec.code, "widget": widget},
+        )
+
+    return [draw(o) for o in options], (draw(dont_know) if dont_know is not None else None)
 
 
 def _field_views(
@@ -198,22 +262,27 @@ def _field_views(
         )
         if spec.widget == "grid":
             for row in spec.rows:
-                row_id = field_id(row.name)
                 chosen = values.get(row.name, [])
-                grid_row = _GridRow(
-                    name=row.name,
-                    id=row_id,
-                    label=row.label,
-                    error=errors.get(row.name),
-                    error_id=f"{row_id}-error",
-                )
-                cells, dont_know = _options(row_id, spec, chosen)
-                grid_row.cells = cells + ([dont_know] if dont_know else [])
-                view.rows.append(grid_row)
+                error = errors.get(row.name)
+                if error is None:
+                    html = _fragment(
+                        "fielding/respond/_grid_row.html",
+                        spec,
+                        (row.name, *(c for c in spec.codes if c in chosen)),
+                        lambda spec=spec, row=row, chosen=chosen: _grid_row(
+                            spec, row, chosen, None
+                        ),
+                    )
+                else:  # never kept: the message may quote what was posted
+                    view.row_errors = True
+                    html = render_to_string(
+                        "fielding/respond/_grid_row.html", _grid_row(spec, row, chosen, error)
+                    )
+                view.rows.append(html)
         elif spec.widget == "textarea":
             view.text = next(iter(values.get(spec.code, [])), "")
         else:
-            view.options, view.dont_know = _options(base, spec, values.get(spec.code, []))
+            view.options, view.dont_know = _choices(spec, values.get(spec.code, []))
         views.append(view)
     return views
 
@@ -227,16 +296,18 @@ def _error_list(page: pages_lib.Page, errors: dict[str, str]) -> list[tuple[str,
 def _writable(request):
     """(invitation, questionnaire) of the session, or (None, refusal page)."""
     invitation = _session_invitation(request)
-    refusal = _refusal(request, invitation)
+    refusal = _refusal(request, invitation.status, invitation.wave)
     if refusal is not None:
         return None, refusal
-    return invitation, questionnaire_for(invitation.contact.wave.instrument_id)
+    return invitation, questionnaire_for(invitation.wave.instrument_id)
 
 
-def _after_refused_write(request, invitation: Invitation):
+def _after_refused_write(request, invitation: answers_store.Standing):
     """The explanation when a write found the invitation closed, completed or opted out."""
-    fresh = Invitation.objects.select_related("contact__wave").get(pk=invitation.pk)
-    return _refusal(request, fresh) or redirect("fielding:respond_questionnaire")
+    fresh = answers_store.standing(invitation.invitation_pk)
+    if fresh is None:
+        raise PermissionDenied
+    return _refusal(request, fresh.status, fresh.wave) or redirect("fielding:respond_questionnaire")
 
 
 @require_http_methods(["GET", "POST"])
@@ -264,11 +335,13 @@ def page(request, page: str):
             else:
                 resume = following.code
             try:
-                answers_store.save_page(invitation.pk, this, checked.answers, resume=resume)
+                answers_store.save_page(
+                    invitation.invitation_pk, this, checked.answers, resume=resume
+                )
             except answers_store.NotWritableError:
                 return _after_refused_write(request, invitation)
             if saving:
-                closes = invitation.contact.wave.closes
+                closes = invitation.wave.closes
                 request.session.flush()  # a shared computer: the next person starts afresh
                 request.session[SAVED_KEY] = closes.isoformat()
                 return redirect("fielding:respond_saved")
@@ -277,13 +350,13 @@ def page(request, page: str):
             return redirect(_page_url(resume))
         values, errors = posted, checked.errors
     else:
-        values = answers_lib.initial(this, answers_store.stored(invitation.pk))
+        values = answers_lib.initial(this, answers_store.stored(invitation.invitation_pk))
     previous = q.previous(this.code)
     return render(
         request,
         "fielding/respond/page.html",
         {
-            "wave": invitation.contact.wave,
+            "wave": invitation.wave,
             "title": q.title,
             "page": this,
             "total": len(q.pages),
@@ -337,26 +410,26 @@ def check(request):
     if invitation.status == Invitation.Status.COMPLETED:
         # a double click or a replayed submission: nothing more to do
         return redirect("fielding:respond_done")
-    refusal = _refusal(request, invitation)
+    refusal = _refusal(request, invitation.status, invitation.wave)
     if refusal is not None:
         return refusal
-    q = questionnaire_for(invitation.contact.wave.instrument_id)
+    q = questionnaire_for(invitation.wave.instrument_id)
     missing: dict[str, str] = {}
     if request.method == "POST":
         try:
-            outcome = answers_store.submit(invitation.pk, q)
+            outcome = answers_store.submit(invitation.invitation_pk, q)
         except answers_store.NotWritableError:
             return _after_refused_write(request, invitation)
         if not outcome.missing:
             return redirect("fielding:respond_done")
         missing = outcome.missing
-    stored = answers_store.stored(invitation.pk)
+    stored = answers_store.stored(invitation.invitation_pk)
     page_of = {n: p.code for p in q.pages for f in p.fields for n in f.names}
     return render(
         request,
         "fielding/respond/check.html",
         {
-            "wave": invitation.contact.wave,
+            "wave": invitation.wave,
             "title": q.title,
             "pages": _summary_blocks(q, stored),
             "errors": [
@@ -377,8 +450,8 @@ def done(request):
         request,
         "fielding/respond/done.html",
         {
-            "wave": invitation.contact.wave,
-            "title": questionnaire_for(invitation.contact.wave.instrument_id).title,
+            "wave": invitation.wave,
+            "title": questionnaire_for(invitation.wave.instrument_id).title,
         },
     )
 
