@@ -277,6 +277,64 @@ def import_stata(
     _import("stata", file, wave, workspace, replace)
 
 
+def _fielding_store():
+    """Configure Django on the workspace's store (``PIONEER_WORKSPACE``/``DATABASE_URL``)."""
+    from pioneer.web import server
+
+    server.configure()  # before the fielding models are imported
+    server.prepare_store()
+
+
+@survey_app.command("monitor")
+def survey_monitor(
+    wave: Annotated[int, typer.Option(help="Survey wave (year) being fielded.")],
+    by: Annotated[str, typer.Option(help="site, org_type, site_org_type or all.")] = "site",
+    threshold: ThresholdOption = None,
+    fmt: FormatOption = "terminal",
+    output: OutOption = None,
+) -> None:
+    """Response rates of a fielded wave (Table I style), as the web monitor shows them."""
+    from pioneer.errors import AnalysisError
+    from pioneer.fielding.monitor import response_rates
+    from pioneer.governance.disclosure import DEFAULT_THRESHOLD
+
+    _fielding_store()
+    from pioneer.web.fielding.models import Invitation, SurveyWave
+    from pioneer.web.fielding.monitor_views import EXPORT_SPLITS, complement, invitations_frame
+
+    if by not in EXPORT_SPLITS:
+        raise typer.BadParameter(f"--by must be one of {', '.join(EXPORT_SPLITS)}; got {by!r}")
+    found = SurveyWave.objects.filter(year=wave).first()
+    if found is None:
+        years = ", ".join(str(y) for y in SurveyWave.objects.values_list("year", flat=True))
+        raise AnalysisError(
+            f"no {wave} wave in the fielding store; its waves: {years or 'none'}. Fix: choose "
+            "one of them, or create the wave in the web app (pioneer serve)"
+        )
+    frame = invitations_frame(Invitation.objects.filter(contact__wave=found))
+    result = response_rates(
+        frame,
+        by=EXPORT_SPLITS[by],
+        threshold=DEFAULT_THRESHOLD if threshold is None else threshold,
+    )
+    _emit(complement(result), fmt, output)
+
+
+@survey_app.command("send-invitations")
+def survey_send_invitations(
+    wave: Annotated[int, typer.Option(help="Survey wave (year) being fielded.")],
+    dry_run: Annotated[bool, typer.Option(help="Say who is due; send nothing.")] = False,
+) -> None:
+    """E-mail the invitation to every contact of the wave not yet invited (cron-friendly)."""
+    _fielding_store()
+    from pioneer.web.fielding import mail
+
+    summary = mail.send_invitations(wave, dry_run=dry_run)
+    typer.echo(str(summary))
+    if not summary.ok:
+        sys.exit(1)
+
+
 @survey_app.command("send-reminders")
 def survey_send_reminders(
     wave: Annotated[int, typer.Option(help="Survey wave (year) being fielded.")],
@@ -287,10 +345,7 @@ def survey_send_reminders(
     """Remind, by e-mail, the informants who have not completed (cron-friendly)."""
     import datetime as dt
 
-    from pioneer.web import server
-
-    server.configure()  # before the fielding models are imported
-    server.prepare_store()
+    _fielding_store()
     from pioneer.web.fielding import mail
 
     summary = mail.send_reminders(

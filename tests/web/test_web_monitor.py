@@ -400,3 +400,50 @@ def test_after_closing_no_answer_is_saved_or_submitted(client, users, sites, wav
     assert list(Answer.objects.values_list("item", "value")) == before
     assert not QuestionnaireResponse.objects.filter(submitted_at__isnull=False).exists()
     assert Invitation.objects.get().status == "started"
+
+
+# --- the command line -----------------------------------------------------------------------
+
+
+def _command(capsys, *args: str) -> tuple[int, str, str]:
+    from pioneer.cli import main
+
+    try:
+        main(["survey", *args])
+        code = 0
+    except SystemExit as exit_:
+        code = int(exit_.code or 0)
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_the_monitor_command_counts_as_the_page(invited, capsys, tmp_path, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "200")
+    out = tmp_path / "rates.csv"
+    code, _, err = _command(
+        capsys, "monitor", "--wave", "2019", "--threshold", "0", "-f", "csv", "-o", str(out)
+    )
+    assert code == 0, err
+    frame = pd.read_csv(out).set_index("site")
+    # Barnsley as in test_a_researcher_sees_every_site_with_exact_counts: 9 invited, 6
+    # completed, 1 started, 4 reminders; Wilson 35.4% to 87.9% by hand there.
+    barnsley = frame.loc["barnsley"]
+    assert [barnsley[c] for c in ("base", "n", "partial", "reminders_sent")] == [9, 6, 1, 4]
+    assert barnsley["percent"] == pytest.approx(100 * 6 / 9)
+    assert (barnsley["ci_lower"], barnsley["ci_upper"]) == (
+        pytest.approx(35.4, abs=0.05),
+        pytest.approx(87.9, abs=0.05),
+    )
+    # By default the printed table is suppressed as outputs are: LA's 1 of 3 is hidden.
+    code, printed, err = _command(capsys, "monitor", "--wave", "2019", "--by", "org_type")
+    assert code == 0, err
+    la = next(line for line in printed.splitlines() if line.startswith("│ LA "))
+    assert "33" not in la  # 1 of 3 completed: not shown
+    assert "are suppressed" in printed
+
+
+def test_the_monitor_command_names_the_waves_it_knows(invited, capsys):
+    code, _, err = _command(capsys, "monitor", "--wave", "2031")
+    assert code == 2
+    assert "AnalysisError: no 2031 wave in the fielding store; its waves: " in err
+    assert "2019" in err

@@ -273,3 +273,31 @@ def test_two_runs_at_once_send_each_reminder_once(settings, sites):
         ("cy@example.org",),
     ]
     assert set(Invitation.objects.values_list("reminders_sent", flat=True)) == {1}
+
+
+def _pioneer(capsys, *args: str) -> str:
+    from pioneer.cli import main
+
+    with pytest.raises(SystemExit) as exited:
+        main(list(args))
+    assert exited.value.code in (0, None)
+    return capsys.readouterr().out
+
+
+def test_the_pioneer_command_sends_invitations_once(smtp, sites, capsys):
+    today = timezone.localdate()
+    wave = SurveyWave.objects.create(
+        year=2031,
+        instrument_id="ki2018",
+        opens=today - dt.timedelta(days=30),
+        closes=today + dt.timedelta(days=30),
+    )
+    _contacts(wave, ("ann", "bea"))
+    command = ("survey", "send-invitations", "--wave", "2031")
+    assert "2 would be sent, nothing sent" in _pioneer(capsys, *command, "--dry-run")
+    assert smtp.messages == []
+    assert _pioneer(capsys, *command).startswith("2031 wave, invitations: 2 sent of 2 due")
+    assert len(smtp.messages) == 2
+    # Run again (as cron would): nobody is left to invite.
+    assert _pioneer(capsys, *command).startswith("2031 wave, invitations: 0 sent of 0 due")
+    assert len(smtp.messages) == 2
