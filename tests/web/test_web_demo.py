@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.urls import reverse
 
 from pioneer.survey import synthetic
@@ -79,3 +80,26 @@ def test_each_demo_login_signs_in_with_its_printed_password_renewed_on_each_run(
     assert again.respondent_link != made.respondent_link
     assert client.get(made.respondent_link).status_code == 200
     assert Invitation.objects.filter(contact__wave__year=2019).count() == 1
+
+
+def test_the_demo_loads_the_fictional_interviews_once_and_keeps_web_coding(made, client):
+    from pioneer.qualitative.demo import demo_project
+    from pioneer.web.qualitative.actions import code_segment
+    from pioneer.web.qualitative.models import QualDocument, QualSegment
+    from pioneer.web.qualitative.store import to_project
+
+    library = demo_project()
+    assert made.transcripts == len(library.documents) == 8
+    assert to_project() == library
+    document = QualDocument.objects.order_by("pk").first()
+    code_segment(document, start=0, end=9, code_ids=["B"], coder="demo-researcher")
+    again = demo.create_demo_programme(seed=2019)
+    assert again.transcripts == 8
+    assert QualSegment.objects.count() == len(library.segments) + 1
+    assert QualSegment.objects.filter(coder="demo-researcher").exists()
+
+    # The demo researcher reads them, labelled FICTIONAL.
+    client.force_login(get_user_model().objects.get(username="demo-researcher"))
+    page = client.get(reverse("qualitative:transcript_list")).content.decode()
+    assert page.count("(FICTIONAL)") == 8
+    assert "demonstration interviews written for Pioneer" in page

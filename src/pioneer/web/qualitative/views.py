@@ -305,6 +305,7 @@ def _matrix_page(request, sites: list[str] | None, site: Site | None):
         "codes": codes or "",
         "errors": errors,
         "matrix": None,
+        "can_read": permitted_sites(request.user, Permission.TRANSCRIPTS_VIEW).exists(),
     }
     if row is None:
         return render(request, "qualitative/matrix.html", context)
