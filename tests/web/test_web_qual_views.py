@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+import pandas as pd
 import pytest
 from django.urls import reverse
 
@@ -405,3 +406,48 @@ def test_the_coding_script_is_served_as_javascript(client):
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/javascript")
     assert b"Array.from" in response.content
+
+
+def _six_in_barnsley() -> Project:
+    """Six Barnsley interviews: money in each (B.1), data in the first only (B.2)."""
+    text = "Money is short. Data is poor."
+    docs = tuple(
+        Document(f"m{i}", "barnsley", "interview", f"Interview m{i}", text, org_type="CCG")
+        for i in range(1, 7)
+    )
+    segments = [
+        code_passage(d, "Money is short.", "B.1", "C1", FRAME, segment_id=f"{d.id}-money")
+        for d in docs
+    ]
+    segments.append(code_passage(docs[0], "Data is poor.", "B.2", "C1", FRAME, segment_id="d"))
+    return Project("six", "Six", FRAME, docs, tuple(segments))
+
+
+def test_a_lone_hidden_child_gets_a_complementary_cell():
+    from pioneer.web.qualitative.matrix import complement_tree
+
+    project = _six_in_barnsley()
+    plain = code_matrix(project, "site")  # threshold 5
+    cells = {r["code_id"]: r["references"] for r in plain.frame.to_dict("records")}
+    # By hand: B = 6 money passages + 1 data passage = 7 (6 interviews: shown); B.1 = 6 in 6
+    # (shown); B.2 = 1 in 1 (hidden). Shown as it is, B - B.1 = 1 gives B.2 away.
+    assert (cells["B"], cells["B.1"]) == (7, 6)
+    assert pd.isna(cells["B.2"])
+    guarded = complement_tree(plain, project.frame)
+    cells = {r["code_id"]: r["references"] for r in guarded.frame.to_dict("records")}
+    assert cells["B"] == 7
+    assert pd.isna(cells["B.1"])
+    assert pd.isna(cells["B.2"])
+    assert (cells["F"], cells["F.1"]) == (0, 0)
+    assert guarded.suppression.cells_suppressed == plain.suppression.cells_suppressed + 1
+    # The analysts' view (threshold 0) is left alone.
+    exact = code_matrix(project, "site", threshold=0)
+    assert complement_tree(exact, project.frame) is exact
+
+
+def test_a_site_lead_sees_the_complementary_cell(client, users, sites):
+    load_project(_six_in_barnsley())
+    client.force_login(users["site_lead"])
+    page = client.get(_url("site_matrix", site_id="barnsley")).content.decode()
+    # Rows B, B.1, B.2, F, F.1; two cells (segments, interviewees) each.
+    assert _cells(page) == ["7", "6", "[c]", "[c]", "[c]", "[c]", "0", "0", "0", "0"]

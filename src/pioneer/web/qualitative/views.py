@@ -43,6 +43,7 @@ from pioneer.web.accounts.permissions import (
 from pioneer.web.programme.models import Site
 from pioneer.web.qualitative.actions import CodingError, anchor, code_segment, remove_code
 from pioneer.web.qualitative.actions import text_version as fingerprint
+from pioneer.web.qualitative.matrix import complement_tree
 from pioneer.web.qualitative.models import QualDocument, QualFrame, QualProject, QualSegment
 from pioneer.web.qualitative.store import frame_of, to_project
 
@@ -320,6 +321,7 @@ def _matrix_page(request, sites: list[str] | None, site: Site | None):
     threshold = _threshold(request.user)
     try:
         result = queries.code_matrix(project, by, codes=codes, sites=sites, threshold=threshold)
+        result = complement_tree(result, project.frame)
     except AnalysisError as problem:
         context["errors"] = [*errors, ("codes", str(problem))]
         return render(request, "qualitative/matrix.html", context, status=400)
