@@ -164,7 +164,11 @@ def test_the_contacts_command_imports_and_carries_forward(sites, waves, tmp_path
     out = capsys.readouterr().out
     assert "2 contacts added to the 2018 wave (0 from earlier waves)" in out
     assert "1 contacts carried from 2018 to 2019, 1 removed, 0 added" in out
-    with pytest.raises(CommandError, match=r"DataFileError: .*people.csv.*already on the 2018"):
+    with pytest.raises(
+        CommandError,
+        match=r"(?s)DataFileError: .*people.csv: 2 problems, nothing was imported:\n"
+        r"  - row 2, .*already on the 2018.*\n  - row 3, .*already on the 2018",
+    ):
         call_command("contacts", "import", "2018", str(people))
     with pytest.raises(CommandError, match="there is no 2030 wave; the waves are: 2018, 2019"):
         call_command("contacts", "import", "2030", str(people))

@@ -23,6 +23,8 @@ ON_POSTGRES = (
     "test_web_questionnaire.py",
     "test_web_mail.py",
     "test_web_reminders.py",
+    "test_web_qual_store.py",
+    "test_web_qual_views.py",
 )
 
 
