@@ -424,10 +424,10 @@ def _six_in_barnsley() -> Project:
 
 
 def test_a_lone_hidden_child_gets_a_complementary_cell():
-    from pioneer.web.qualitative.matrix import complement_tree
+    from pioneer.qualitative.queries import complement_tree
 
     project = _six_in_barnsley()
-    plain = code_matrix(project, "site")  # threshold 5
+    plain = code_matrix(project, "site", complementary=False)  # threshold 5
     cells = {r["code_id"]: r["references"] for r in plain.frame.to_dict("records")}
     # By hand: B = 6 money passages + 1 data passage = 7 (6 interviews: shown); B.1 = 6 in 6
     # (shown); B.2 = 1 in 1 (hidden). Shown as it is, B - B.1 = 1 gives B.2 away.
@@ -440,6 +440,8 @@ def test_a_lone_hidden_child_gets_a_complementary_cell():
     assert pd.isna(cells["B.2"])
     assert (cells["F"], cells["F.1"]) == (0, 0)
     assert guarded.suppression.cells_suppressed == plain.suppression.cells_suppressed + 1
+    # code_matrix takes the second step by default (the CLI's and the pages' matrices).
+    pd.testing.assert_frame_equal(code_matrix(project, "site").frame, guarded.frame)
     # The analysts' view (threshold 0) is left alone.
     exact = code_matrix(project, "site", threshold=0)
     assert complement_tree(exact, project.frame) is exact

@@ -21,7 +21,7 @@ import pandas as pd
 
 from pioneer.errors import AnalysisError
 from pioneer.governance.disclosure import DEFAULT_THRESHOLD, suppress_small_counts
-from pioneer.qualitative.model import Document, Project, Segment
+from pioneer.qualitative.model import CodingFrame, Document, Project, Segment
 from pioneer.results import Layout, TableResult
 
 #: Document fields a matrix can be broken down by.
@@ -71,13 +71,16 @@ def code_matrix(
     threshold: int = DEFAULT_THRESHOLD,
     statistic: str = "references",
     sites: Sequence[str] | None = None,
+    complementary: bool = True,
 ) -> TableResult:
     """Codes × ``by`` (site, org_type, interviewee_type, round...): references and
     sources per cell, tidy (``code_id``, ``label``, ``depth``, ``<by>``,
     ``references``, ``sources``), every combination present (zero cells included).
     Open a cell with :func:`cell_segments`. ``statistic`` (``references`` or
     ``sources``) is the one the grid layout shows; the tidy frame has both. ``sites``
-    limits the documents counted (a site lead's view of their own site)."""
+    limits the documents counted (a site lead's view of their own site). Small counts are
+    hidden cell by cell and then, with ``include_children``, by :func:`complement_tree`
+    (``complementary=False`` leaves that second step out, for checking it)."""
     if statistic not in ("references", "sources"):
         raise AnalysisError(f"statistic must be 'references' or 'sources', got {statistic!r}")
     field = _by(by)
@@ -120,7 +123,7 @@ def code_matrix(
         notes.append("A code's counts include the codes below it.")
     if any(d.fictional for d in project.documents):
         notes.append("FICTIONAL: includes demonstration transcripts written for Pioneer.")
-    return TableResult(
+    result = TableResult(
         name=f"qual_matrix_{field}",
         title=f"Coding by {field.replace('_id', '').replace('_', ' ')}",
         frame=table,
@@ -137,6 +140,52 @@ def code_matrix(
             "sites": None if sites is None else tuple(sites),
         },
     )
+    if include_children and complementary:
+        return complement_tree(result, project.frame)
+    return result
+
+
+def _next_cell(table: pd.DataFrame, field: str, children: dict[str, list[str]], order: dict):
+    """The index of one more cell to hide, or None when no group gives a hidden cell away."""
+    for _column, part in table.groupby(field, sort=False):
+        hidden = {r.code_id: pd.isna(r.sources) for r in part.itertuples()}
+        references = {r.code_id: r.references for r in part.itertuples()}
+        where = {r.code_id: r.Index for r in part.itertuples()}
+        for parent, kids in children.items():
+            if not kids or hidden[parent] or sum(hidden[k] for k in kids) != 1:
+                continue
+            shown = [k for k in kids if not hidden[k] and references[k] > 0]
+            if shown:
+                return where[min(shown, key=lambda k: (references[k], order[k]))]
+            return where[parent]  # only zeros beside it: the parent is the hidden child
+    return None
+
+
+def complement_tree(result: TableResult, frame: CodingFrame) -> TableResult:
+    """``result`` (a ``code_matrix``) with complementary suppression down the code tree.
+
+    A code counts the passages of the codes below it, so where one child's cell is hidden
+    and its parent's shown, the parent less the shown siblings gives the child away (exactly
+    when nothing is coded on the parent itself). Within each column this hides one more
+    cell — the smallest shown sibling, else the parent — until no shown parent keeps
+    exactly one hidden child (as the response monitor protects its totals)."""
+    if not result.suppression or result.suppression.threshold <= 1:
+        return result
+    field = result.options["by"]
+    table = result.frame.copy()
+    codes = list(dict.fromkeys(table["code_id"]))
+    order = {c: i for i, c in enumerate(codes)}
+    children = {c: [k for k in codes if frame.code(k).parent_id == c] for c in codes}
+    added = 0
+    while (cell := _next_cell(table, field, children, order)) is not None:
+        table.loc[cell, ["references", "sources"]] = pd.NA
+        added += 1
+    if not added:
+        return result
+    suppression = replace(
+        result.suppression, cells_suppressed=result.suppression.cells_suppressed + added
+    )
+    return replace(result, frame=table, suppression=suppression)
 
 
 def cell_segments(

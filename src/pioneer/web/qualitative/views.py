@@ -43,7 +43,6 @@ from pioneer.web.accounts.permissions import (
 from pioneer.web.programme.models import Site
 from pioneer.web.qualitative.actions import CodingError, anchor, code_segment, remove_code
 from pioneer.web.qualitative.actions import text_version as fingerprint
-from pioneer.web.qualitative.matrix import complement_tree
 from pioneer.web.qualitative.models import QualDocument, QualFrame, QualProject, QualSegment
 from pioneer.web.qualitative.store import frame_of, to_project
 
@@ -320,8 +319,8 @@ def _matrix_page(request, sites: list[str] | None, site: Site | None):
             return render(request, "qualitative/matrix.html", context)
     threshold = _threshold(request.user)
     try:
+        # Site roles' cells hidden one by one and down the code tree (queries.complement_tree).
         result = queries.code_matrix(project, by, codes=codes, sites=sites, threshold=threshold)
-        result = complement_tree(result, project.frame)
     except AnalysisError as problem:
         context["errors"] = [*errors, ("codes", str(problem))]
         return render(request, "qualitative/matrix.html", context, status=400)
