@@ -18,7 +18,8 @@ def survey():
 
 
 @pytest.fixture
-def made(db, survey, monkeypatch):
+def made(db, survey, monkeypatch, settings, tmp_path):
+    settings.WORKSPACE = tmp_path  # the demo writes its invitation e-mail there
     load_registry()
     monkeypatch.setattr(demo.synthetic, "generate", lambda seed: survey)
     return demo.create_demo_programme(seed=2019)
@@ -103,3 +104,26 @@ def test_the_demo_loads_the_fictional_interviews_once_and_keeps_web_coding(made,
     page = client.get(reverse("qualitative:transcript_list")).content.decode()
     assert page.count("(FICTIONAL)") == 8
     assert "demonstration interviews written for Pioneer" in page
+
+
+def test_the_demo_writes_the_invitation_e_mail_whose_link_starts_the_questionnaire(
+    made, client, settings, tmp_path
+):
+    import email
+    from email import policy
+
+    path = tmp_path / "outbox" / "demo-invitation-2019.eml"
+    assert made.invitation_email == str(path)
+    message = email.message_from_bytes(path.read_bytes(), policy=policy.default)
+    assert message["To"].endswith("@example.org")
+    text = message.get_body(preferencelist=("plain",)).get_content()
+    link = settings.PIONEER_BASE_URL.rstrip("/") + made.respondent_link
+    assert link in text
+    # The link in the e-mail opens the start page, which changes nothing until a POST.
+    page = client.get(made.respondent_link)
+    assert page.status_code == 200
+    assert 'method="post"' in page.content.decode()
+    # Run again: a new link, and the e-mail file is replaced with it.
+    again = demo.create_demo_programme(seed=2019)
+    assert again.respondent_link in path.read_text(encoding="utf-8")
+    assert made.respondent_link not in path.read_text(encoding="utf-8")

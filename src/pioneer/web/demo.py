@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 from dataclasses import dataclass
+from pathlib import Path
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
@@ -19,7 +20,7 @@ from django.urls import reverse
 from pioneer.qualitative.demo import demo_project
 from pioneer.survey import synthetic
 from pioneer.web.accounts.models import Membership, Role
-from pioneer.web.fielding import invitations
+from pioneer.web.fielding import invitations, mail
 from pioneer.web.fielding.contacts import carry_forward
 from pioneer.web.fielding.models import Contact, Invitation, PanelMember, SurveyWave
 from pioneer.web.programme.models import Organisation, Site
@@ -72,6 +73,8 @@ class DemoProgramme:
     respondent_link: str
     #: FICTIONAL interview transcripts in the store (the demonstration corpus).
     transcripts: int = 0
+    #: The invitation e-mail carrying ``respondent_link`` (an .eml file; nothing is sent).
+    invitation_email: str = ""
 
 
 def demo_setup(*, seed: int = 2019, echo: bool = True) -> DemoProgramme:
@@ -98,6 +101,10 @@ def print_logins(result: DemoProgramme, url: str | None = None) -> None:
         print(f"  {login.username:<28} {login.password:<16} {login.role} ({where})")
     link = url.rstrip("/") + result.respondent_link
     print(f"A respondent's link in the open {OPEN_YEAR} wave: {link}")
+    if result.invitation_email:
+        print(
+            f"  the invitation e-mail that carries it (nothing was sent): {result.invitation_email}"
+        )
     if result.transcripts:
         print(
             f"Interview evidence: {result.transcripts} FICTIONAL transcripts, coded, at "
@@ -111,7 +118,8 @@ def create_demo_programme(*, seed: int = 2019) -> DemoProgramme:
         if not SurveyWave.objects.exists():
             _create_waves_and_contacts(seed)
         logins = tuple(_demo_login(*spec) for spec in DEMO_USERS)
-        link = _respondent_link()
+        link, invitation, token = _respondent_link()
+        email = _write_invitation_email(invitation, token)
         # Idempotent: matched on ids; passages coded in the web since are kept.
         load_project(demo_project())
     return DemoProgramme(
@@ -119,12 +127,31 @@ def create_demo_programme(*, seed: int = 2019) -> DemoProgramme:
         contacts=Contact.objects.count(),
         logins=logins,
         respondent_link=link,
+        invitation_email=str(email),
         transcripts=QualDocument.objects.filter(fictional=True).count(),
     )
 
 
-def _respondent_link() -> str:
-    """A fresh link for the first Barnsley contact of the open wave (invited if need be)."""
+def _write_invitation_email(invitation: Invitation, token: str) -> Path:
+    """The invitation e-mail for ``token`` as ``workspace/outbox/*.eml`` (replaced each run).
+
+    Built by the same code and templates as a real invitation (``mail.build_message``) but
+    written to a file, so a newcomer can open the e-mail and follow its link with no mail
+    server; the contact's address is an invented ``@example.org`` one.
+    """
+    from django.conf import settings
+
+    message = mail.build_message(invitation, token, mail.message_templates("invitation"))
+    outbox = Path(settings.WORKSPACE) / "outbox"
+    outbox.mkdir(parents=True, exist_ok=True)
+    path = outbox / f"demo-invitation-{OPEN_YEAR}.eml"
+    path.write_bytes(message.message().as_bytes())
+    return path
+
+
+def _respondent_link() -> tuple[str, Invitation, str]:
+    """A fresh link for the first Barnsley contact of the open wave (invited if need be):
+    its path, the invitation and the token."""
     contact = (
         Contact.objects.filter(wave__year=OPEN_YEAR, site__site_id="barnsley")
         .order_by("pk")
@@ -135,7 +162,7 @@ def _respondent_link() -> str:
         invitation, token = invitations.issue(contact)
     else:
         token = invitations.new_link(invitation)
-    return reverse("fielding:respond_start", kwargs={"token": token})
+    return reverse("fielding:respond_start", kwargs={"token": token}), invitation, token
 
 
 def _create_waves_and_contacts(seed: int) -> None:
