@@ -103,6 +103,11 @@ TEMPLATES = [
 
 _url = os.environ.get("DATABASE_URL", "").strip()
 DATABASES = {"default": parse_database_url(_url) if _url else sqlite(WORKSPACE / "pioneer.sqlite3")}
+# Keep each server thread's connection between requests, as the PostgreSQL settings already
+# do: opening an SQLite connection (and setting its pragmas) cost more than a whole
+# questionnaire page's queries.
+DATABASES["default"].setdefault("CONN_MAX_AGE", 60)
+DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -24,7 +24,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 from django.utils.safestring import SafeString
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -98,8 +98,14 @@ def _session_invitation(request) -> answers_store.Standing:
     return found
 
 
+@functools.lru_cache(maxsize=1024)
+def _page_path(code: str, prefix: str) -> str:
+    """The page's address (``reverse`` is slow, and check your answers links every row)."""
+    return reverse("fielding:respond_page", kwargs={"page": code})
+
+
 def _page_url(code: str, *, from_check: bool = False, anchor: str = "") -> str:
-    url = reverse("fielding:respond_page", kwargs={"page": code})
+    url = _page_path(code, get_script_prefix())
     if from_check:
         url += "?from=check"
     return url + (f"#{anchor}" if anchor else "")
