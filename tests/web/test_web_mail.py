@@ -12,30 +12,15 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
-from django.urls import include, path
 from web_smtp import smtp_server
 
 from pioneer.errors import DataFileError
 from pioneer.fielding import tokens
 from pioneer.survey import instrument
-from pioneer.web.admin import PioneerAdminSite
-from pioneer.web.fielding import mail, mail_urls
-from pioneer.web.fielding import urls as fielding_urls
+from pioneer.web.fielding import mail
 from pioneer.web.fielding.contacts import import_contacts
-from pioneer.web.fielding.mail_admin import MessageTemplateAdmin
 from pioneer.web.fielding.models import Invitation, InvitationLink, MessageTemplate
 from pioneer.web.fielding.respond import SESSION_KEY
-
-_admin_site = PioneerAdminSite(name="admin")
-_admin_site.register(MessageTemplate, MessageTemplateAdmin)
-# The real URLs, with the opt-out page in the fielding namespace (as fielding/urls.py will).
-urlpatterns = [
-    path("", include("pioneer.web.programme.urls")),
-    path("", include((fielding_urls.urlpatterns + mail_urls.urlpatterns, "fielding"))),
-    path("accounts/", include("pioneer.web.accounts.urls")),
-    path("admin/", _admin_site.urls),
-]
-pytestmark = pytest.mark.urls(__name__)
 
 LONDON = ZoneInfo("Europe/London")
 NOW = dt.datetime(2019, 9, 10, 9, 0, tzinfo=LONDON)  # the 2019 wave is open (2 Sep-29 Nov)

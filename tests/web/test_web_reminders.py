@@ -12,22 +12,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.management import call_command
-from django.urls import include, path
 from django.utils import timezone
 from web_smtp import smtp_server
 
 from pioneer.fielding import tokens
-from pioneer.web.fielding import mail, mail_urls
-from pioneer.web.fielding import urls as fielding_urls
+from pioneer.web.fielding import mail
 from pioneer.web.fielding.contacts import import_contacts
 from pioneer.web.fielding.models import Invitation, MessageTemplate, SurveyWave
-
-urlpatterns = [
-    path("", include("pioneer.web.programme.urls")),
-    path("", include((fielding_urls.urlpatterns + mail_urls.urlpatterns, "fielding"))),
-    path("accounts/", include("pioneer.web.accounts.urls")),
-]
-pytestmark = pytest.mark.urls(__name__)
 
 LONDON = ZoneInfo("Europe/London")
 INVITED = dt.datetime(2019, 9, 10, 9, 0, tzinfo=LONDON)
