@@ -88,11 +88,25 @@ class Recorder:
     failures: int = 0
     journeys: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
+    #: Latencies by kind of request ("GET page", "POST check"...), to see which ones wait.
+    kinds: dict[str, list[float]] = field(default_factory=dict)
 
-    def add(self, seconds: float, status: int) -> None:
+    def add(self, seconds: float, status: int, kind: str = "") -> None:
         with self.lock:
             self.latencies.append(seconds)
             self.statuses[status] = self.statuses.get(status, 0) + 1
+            self.kinds.setdefault(kind, []).append(seconds)
+
+
+def kind_of(method: str, path: str) -> str:
+    """The kind of a request, for the latency breakdown: ``GET page``, ``POST link``..."""
+    if path.startswith("/s/"):
+        what = "link"
+    elif path.startswith("/respond/page/"):
+        what = "page"
+    else:
+        what = path.strip("/").split("/")[-1] or "root"
+    return f"{method} {what}"
 
 
 class Browser:
@@ -126,7 +140,7 @@ class Browser:
             raise ServerGoneError(str(error)) from error
         elapsed = time.perf_counter() - began
         if self.recorder is not None:
-            self.recorder.add(elapsed, response.status)
+            self.recorder.add(elapsed, response.status, kind_of(method, path))
         for header in response.headers.get_all("Set-Cookie") or []:
             jar = SimpleCookie()
             jar.load(header)
@@ -354,7 +368,13 @@ def summary(recorder: Recorder, seconds: float) -> dict:
         return {"pages": len(values), "per_second": 0.0}
     cuts = statistics.quantiles(values, n=100, method="inclusive")
     errors = sum(n for status, n in recorder.statuses.items() if status >= 400)
+    kinds = {}
+    for kind, times in sorted(recorder.kinds.items()):
+        if len(times) >= 2:
+            k = statistics.quantiles(sorted(times), n=100, method="inclusive")
+            kinds[kind] = {"n": len(times), "p50_ms": k[49] * 1000, "p95_ms": k[94] * 1000}
     return {
+        "kinds": kinds,
         "pages": len(values),
         "per_second": len(values) / seconds,
         "p50_ms": cuts[49] * 1000,
@@ -598,6 +618,12 @@ def table(results: list[dict], args: argparse.Namespace) -> str:
                 f"| {s.get('p50_ms', 0):.0f} | {s.get('p95_ms', 0):.0f} "
                 f"| {s.get('p99_ms', 0):.0f} | {s.get('max_ms', 0):.0f} | {s.get('errors', 0)} "
                 f"| {s.get('journeys', '') if workload == 'questionnaire' else ''} |"
+            )
+    lines += ["", "| database | request | count | p50 ms | p95 ms |", "|---|---|---:|---:|---:|"]
+    for r in results:
+        for kind, k in r["questionnaire"].get("kinds", {}).items():
+            lines.append(
+                f"| {r['database']} | {kind} | {k['n']} | {k['p50_ms']:.0f} | {k['p95_ms']:.0f} |"
             )
     lines += [
         "",

@@ -150,3 +150,71 @@ def test_a_reminders_link_opens_the_same_invitation(client, links):
     client.post(_url(second))
     assert client.session[SESSION_KEY] == invitation.pk
     assert "Continue" in client.get(_url(first)).content.decode()
+
+
+# --- the respondent's pages read the store with their own SQL (answers_store) ----------------
+
+
+def test_the_link_query_opens_what_invitations_find_opens(links):
+    """answers_store.standing_by_link agrees with invitations.find on every kind of token."""
+    from pioneer.web.fielding import answers_store
+
+    invitation, token = links["A"]
+    second = invitations.new_link(invitation)
+    for good in (token, second):
+        found = answers_store.standing_by_link(good)
+        assert found.invitation_pk == invitations.find(good).pk == invitation.pk
+        assert (found.status, found.wave.year, found.wave.is_open) == ("invited", 2019, True)
+    for bad in (tokens.new_token()[0], "short", "x" * 5000, token[:-1] + "*"):
+        assert invitations.find(bad) is None
+        assert answers_store.standing_by_link(bad) is None
+
+
+@pytest.mark.parametrize(
+    ("status", "after"),
+    [
+        ("invited", "started"),
+        ("reminded", "started"),
+        ("bounced", "started"),
+        ("started", "started"),
+        ("completed", "completed"),
+        ("opted_out", "opted_out"),
+    ],
+)
+def test_marking_started_changes_only_startable_invitations_once(links, status, after):
+    """The same rule as invitations.start: once, and never a completed or opted-out one."""
+    from pioneer.web.fielding import answers_store
+
+    invitation, _ = links["A"]
+    Invitation.objects.filter(pk=invitation.pk).update(status=status)
+    answers_store.mark_started(invitation.pk)
+    invitation.refresh_from_db()
+    assert invitation.status == after
+    assert (invitation.started_at is not None) == (status in ("invited", "reminded", "bounced"))
+    first = invitation.started_at
+    answers_store.mark_started(invitation.pk)
+    invitation.refresh_from_db()
+    assert invitation.started_at == first
+
+
+def test_sessions_are_kept_server_side_and_end_everywhere(client, links):
+    """The session engine keeps the session in the table (the file cache only spares the
+    read); once 'save and come back later' ends it, the old key opens nothing, even for a
+    server process whose cache had it."""
+    from django.conf import settings
+    from django.contrib.sessions.backends.cached_db import SessionStore
+    from django.contrib.sessions.models import Session
+
+    assert settings.SESSION_ENGINE == "django.contrib.sessions.backends.cached_db"
+    assert settings.SESSION_COOKIE_HTTPONLY
+    client.post(_url(links["A"][1]))
+    key = client.session.session_key
+    assert Session.objects.filter(session_key=key).exists()
+    assert SessionStore(key)[SESSION_KEY] == links["A"][0].pk  # read through the cache
+    page = reverse("fielding:respond_page", kwargs={"page": "about_you"})
+    response = client.post(page, {"role": "director", "action": "save"})
+    assert response.url == reverse("fielding:respond_saved")
+    assert not Session.objects.filter(session_key=key).exists()
+    assert SESSION_KEY not in SessionStore(key).load()
+    client.cookies[settings.SESSION_COOKIE_NAME] = key  # the old cookie, replayed
+    assert client.get(page).status_code == 403

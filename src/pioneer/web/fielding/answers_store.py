@@ -34,7 +34,8 @@ from django.utils import timezone
 from pioneer.fielding import answers as answers_lib
 from pioneer.fielding import tokens
 from pioneer.fielding.pages import Page, Questionnaire
-from pioneer.web.fielding.models import Contact, Invitation, SurveyWave
+from pioneer.web.fielding import invitations
+from pioneer.web.fielding.models import Contact, Invitation, InvitationLink, SurveyWave
 
 #: ``QuestionnaireResponse.resume_page`` for "go to check your answers".
 CHECK = "check-your-answers"
@@ -124,15 +125,17 @@ class Standing:
     resume_page: str
 
 
-def _standing_sql() -> str:
+def _standing_sql(*, by_link: bool = False) -> str:
+    link = f"JOIN {_table(InvitationLink)} l ON l.invitation_id = i.id " if by_link else ""
     return (
-        "SELECT i.status, w.id, w.year, w.instrument_id, w.opens, w.closes, w.status, "
+        "SELECT i.id, i.status, w.id, w.year, w.instrument_id, w.opens, w.closes, w.status, "
         "r.id, r.resume_page "
         f"FROM {_table(Invitation)} i "
         f"JOIN {_table(Contact)} c ON c.id = i.contact_id "
         f"JOIN {_table(SurveyWave)} w ON w.id = c.wave_id "
         f"LEFT JOIN {_table(QuestionnaireResponse)} r ON r.invitation_id = i.id "
-        "WHERE i.id = %s"
+        + link
+        + ("WHERE l.token_hash = %s" if by_link else "WHERE i.id = %s")
     )
 
 
@@ -140,8 +143,8 @@ def _date(value) -> dt.date:
     return value if isinstance(value, dt.date) else dt.date.fromisoformat(value)
 
 
-def _read_standing(invitation_pk: int, *, lock: bool) -> Standing | None:
-    sql = _standing_sql()
+def _read_standing(key, *, lock: bool = False, by_link: bool = False) -> Standing | None:
+    sql = _standing_sql(by_link=by_link)
     if lock and connection.vendor == "postgresql":
         # The invitation row for this transaction alone; the wave row shared, so that
         # saves from different respondents run side by side while closing the wave (an
@@ -152,11 +155,11 @@ def _read_standing(invitation_pk: int, *, lock: bool) -> Standing | None:
     # On SQLite the transaction is IMMEDIATE (pioneer.web.database): the database's write
     # lock is held from BEGIN, which does the row lock's job.
     with connection.cursor() as cursor:
-        cursor.execute(sql, [invitation_pk])
+        cursor.execute(sql, [key])
         row = cursor.fetchone()
     if row is None:
         return None
-    status, wave_pk, year, instrument_id, opens, closes, wave_status, response, resume = row
+    pk, status, wave_pk, year, instrument_id, opens, closes, wave_status, response, resume = row
     wave = SurveyWave(
         pk=wave_pk,
         year=year,
@@ -165,12 +168,34 @@ def _read_standing(invitation_pk: int, *, lock: bool) -> Standing | None:
         closes=_date(closes),
         status=wave_status,
     )
-    return Standing(invitation_pk, status, wave, response is not None, resume or "")
+    return Standing(pk, status, wave, response is not None, resume or "")
 
 
 def standing(invitation_pk: int) -> Standing | None:
     """The invitation's status, wave and resume page; ``None`` if there is no such invitation."""
     return _read_standing(invitation_pk, lock=False)
+
+
+def standing_by_link(token: str) -> Standing | None:
+    """Where the invitation a link's token opens stands; ``None`` for a malformed or unknown
+    token (the query of ``invitations.find``, in one statement)."""
+    if not tokens.is_well_formed(token):
+        return None
+    return _read_standing(tokens.hash_token(token), by_link=True)
+
+
+def mark_started(invitation_pk: int) -> None:
+    """Mark the invitation started, once: later calls, and invitations already completed or
+    opted out, change nothing (``invitations.start`` in one statement)."""
+    startable = list(invitations.STARTABLE)
+    marks = ", ".join(["%s"] * len(startable))
+    _, now = _now()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {_table(Invitation)} SET status = %s, started_at = %s "
+            f"WHERE id = %s AND status IN ({marks})",
+            [Invitation.Status.STARTED.value, now, invitation_pk, *startable],
+        )
 
 
 def _locked(invitation_pk: int) -> Standing:

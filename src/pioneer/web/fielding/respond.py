@@ -31,7 +31,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from pioneer.errors import InstrumentError
 from pioneer.fielding import answers as answers_lib
 from pioneer.fielding import pages as pages_lib
-from pioneer.web.fielding import answers_store, invitations
+from pioneer.web.fielding import answers_store
 from pioneer.web.fielding.models import Invitation, SurveyWave
 
 #: Session key holding the pk of the invitation the respondent opened.
@@ -61,26 +61,25 @@ def _refusal(request, status: str, wave: SurveyWave):
 
 @require_http_methods(["GET", "POST"])
 def start(request, token: str):
-    invitation = invitations.find(token)
+    invitation = answers_store.standing_by_link(token)
     if invitation is None:
         return render(request, "fielding/respond/unknown.html", status=404)
-    refusal = _refusal(request, invitation.status, invitation.contact.wave)
+    refusal = _refusal(request, invitation.status, invitation.wave)
     if refusal is not None:
         return refusal
     if request.method == "POST":
-        invitation = invitations.start(invitation)
+        answers_store.mark_started(invitation.invitation_pk)
         request.session.cycle_key()
-        request.session[SESSION_KEY] = invitation.pk
+        request.session[SESSION_KEY] = invitation.invitation_pk
         return redirect("fielding:respond_questionnaire")
-    wave = invitation.contact.wave
+    wave = invitation.wave
     return render(
         request,
         "fielding/respond/start.html",
         {
             "wave": wave,
             "title": questionnaire_for(wave.instrument_id).title,
-            "resuming": invitation.status == Invitation.Status.STARTED
-            or answers_store.standing(invitation.pk).responded,
+            "resuming": invitation.status == Invitation.Status.STARTED or invitation.responded,
         },
     )
 
