@@ -69,7 +69,11 @@ def start(request, token: str):
         return refusal
     if request.method == "POST":
         answers_store.mark_started(invitation.invitation_pk)
-        request.session.cycle_key()
+        # A new session key, keeping what the session held (as cycle_key does), written
+        # once by the middleware rather than once here and again with the invitation.
+        kept = dict(request.session.items())
+        request.session.flush()
+        request.session.update(kept)
         request.session[SESSION_KEY] = invitation.invitation_pk
         return redirect("fielding:respond_questionnaire")
     wave = invitation.wave
