@@ -580,3 +580,41 @@ def test_a_browser_with_csrf_checks_completes_the_questionnaire(links):
     invitation.refresh_from_db()
     assert invitation.status == "completed"
     assert _rows(invitation) == {"role": "director", "comments": "Fine"}
+
+
+def test_kept_pieces_of_a_grid_show_each_respondents_own_answers(client, links):
+    """Grid rows are rendered once and kept (respond._fragment): the same page then shows
+    another respondent's answers, or none, correctly checked."""
+    from django.test import Client
+
+    _start(client, links["A"][1])
+    blank = _Form(client.get(_page("progress")).content.decode())  # rows kept unanswered
+    assert not [i for i in blank.inputs if "checked" in i]
+    answers = {"progress.joined_up": "substantial", "progress.costs": "dont_know"}
+    client.post(_page("progress"), {**answers, "action": "continue"})
+    mine = _Form(client.get(_page("progress")).content.decode())
+    assert {i["name"]: i["value"] for i in mine.inputs if "checked" in i} == answers
+    other = Client()
+    _start(other, links["B"][1])
+    theirs = _Form(other.get(_page("progress")).content.decode())
+    assert not [i for i in theirs.inputs if "checked" in i]
+
+
+def test_nothing_posted_is_kept_between_requests(client, links):
+    """A refused value is echoed (escaped) in its error message, and is never part of the
+    rendered pieces kept for later pages."""
+    from pioneer.web.fielding import respond
+
+    _start(client, links["A"][1])
+    bogus = "<i>posted-zq</i>"
+    response = client.post(
+        _page("progress"), {"progress.joined_up": bogus, "role": bogus, "action": "continue"}
+    )
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert escape(bogus) in html
+    assert bogus not in html
+    client.post(_page("about_you"), {"role": bogus, "action": "continue"})
+    kept = repr(list(respond._FRAGMENTS)) + "".join(h for _, h in respond._FRAGMENTS.values())
+    assert respond._FRAGMENTS
+    assert "posted-zq" not in kept
