@@ -193,6 +193,13 @@ def test_demo_builds_the_workspace_tables_and_figures(capsys, tmp_path):
     # Issue 6: the FICTIONAL demonstration corpus, coded, kept as REFI-QDA in the workspace.
     assert (tmp_path / "ws" / "qualitative.qdpx").exists()
     assert (tmp_path / "out" / "qualitative" / "qual_matrix_barriers_by_site.csv").exists()
+    # The site documents beside the interviews, including change from 2014 to 2018.
+    change = pd.read_csv(tmp_path / "out" / "qualitative" / "qual_intervention_change.csv")
+    from pioneer.qualitative import documents
+
+    assert len(change) == len(documents.intervention_change().frame) > 0
+    for name in ("qual_table_c1", "qual_table2", "qual_table3"):
+        assert (tmp_path / "out" / "qualitative" / f"{name}.md").exists()
 
 
 @pytest.mark.parametrize("fmt", ["csv", "xlsx", "sav"])

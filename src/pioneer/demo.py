@@ -92,8 +92,11 @@ def run(*, out: Path, workspace: Path = ws.DEFAULT_PATH, seed: int = 2019) -> De
 
 def write_qualitative(workspace: Path, out: Path) -> tuple[Path, ...]:
     """Load the FICTIONAL demonstration corpus and its worked coding into the workspace (as
-    REFI-QDA) and write its code × site matrix, agreement table and interview tables."""
-    from pioneer.qualitative import agreement, demo, queries, refi, register
+    REFI-QDA) and write its code × site matrix, agreement table and interview tables, with
+    the packaged site documents: Table C1 facts, the Table 2 intervention status, the Table 3
+    Better Care Fund profiles and the 2014 status beside the 2018 survey (real, not fictional).
+    """
+    from pioneer.qualitative import agreement, demo, documents, queries, refi, register
 
     corpus = demo.demo()
     project = refi.export_qdpx(corpus.project, Path(workspace) / "qualitative.qdpx")
@@ -105,6 +108,10 @@ def write_qualitative(workspace: Path, out: Path) -> tuple[Path, ...]:
         agreement.agreement_table(corpus.project),
         register.table1a(register.published_register_2014()),
         register.table1b(register.published_register_2014()),
+        documents.c1_table(2014),
+        documents.intervention_status("2014-09"),
+        documents.bcf_profiles(),
+        documents.intervention_change(),
     ]
     return (project, *reports.write_all(results, out, formats=("csv", "md")))
 
