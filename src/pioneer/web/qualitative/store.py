@@ -39,19 +39,10 @@ from pioneer.web.qualitative.models import (
     QualSegmentCode,
 )
 
-_DOCUMENT_FIELDS = (
-    "kind",
-    "title",
-    "text",
-    "round",
-    "interviewee_type",
-    "org_type",
-    "date",
-    "interviewer",
-    "topic_guide_version",
-    "consent",
-    "fictional",
-    "source",
+#: The library document's fields held in QualDocument columns of the same names (the id,
+#: site and extra attributes are stored apart).
+_DOCUMENT_FIELDS = tuple(
+    f.name for f in dataclasses.fields(Document) if f.name not in ("id", "site_id", "attributes")
 )
 
 
