@@ -297,9 +297,9 @@ def _field_views(
 
 
 def _error_list(page: pages_lib.Page, errors: dict[str, str]) -> list[tuple[str, str]]:
-    """(anchor, message) in page order, for the error summary."""
+    """(link to the field, message) in page order, for the error summary."""
     names = [n for f in page.fields for n in f.names]
-    return [(field_id(n), errors[n]) for n in names if n in errors]
+    return [(f"#{field_id(n)}", errors[n]) for n in names if n in errors]
 
 
 def _writable(request):

@@ -217,17 +217,22 @@ def code_passage(request, document: int):
                 url = reverse("qualitative:transcript", kwargs={"document": row.pk})
                 return redirect(f"{url}#seg-{segment.pk}")
     audit.record(request, [row])
+    tree = _frame_tree(frame, selected=set(chosen))
     return render(
         request,
         "qualitative/code.html",
         {
             "document": row,
             "frame": frame,
-            "tree": _frame_tree(frame, selected=set(chosen)),
+            "tree": tree,
             "posted": posted,
-            "errors": errors,
+            # The codes' error leads to the first code's box; every other to its field.
+            "errors": [
+                (f"#{tree[0]['field_id'] if field == 'codes' and tree else field}", message)
+                for field, message in errors
+            ],
             "error": dict(errors),
-            "stale": any(field == "passage-source" for field, _ in errors),
+            "stale": dict(errors).get("passage-source", ""),
             "text_version": fingerprint(row.text),
             "fictional": row.fictional,
         },
@@ -295,7 +300,7 @@ def _matrix_page(request, sites: list[str] | None, site: Site | None):
     codes = request.GET.get("codes", "").strip() or None
     errors = []
     if by not in MATRIX_BY:
-        errors.append(("by", f"Choose how to break the matrix down: {', '.join(MATRIX_BY)}"))
+        errors.append(("#by", f"Choose how to break the matrix down: {', '.join(MATRIX_BY)}"))
         by = "site"
     context = {
         "project": row,
@@ -322,7 +327,7 @@ def _matrix_page(request, sites: list[str] | None, site: Site | None):
         # Site roles' cells hidden one by one and down the code tree (queries.complement_tree).
         result = queries.code_matrix(project, by, codes=codes, sites=sites, threshold=threshold)
     except AnalysisError as problem:
-        context["errors"] = [*errors, ("codes", str(problem))]
+        context["errors"] = [*errors, ("#codes", str(problem))]
         return render(request, "qualitative/matrix.html", context, status=400)
     context["matrix"] = _grid(result, project, by, request, links=threshold == 0)
     context["threshold"] = threshold
